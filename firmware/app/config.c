@@ -1,0 +1,98 @@
+/* The kiosk's INI configuration (--config). Command-line options override it.
+**
+**   [kiosk]
+**   db = /var/lib/borne/borne.db
+**   lang = fr                 ; fr or en: the language a new visitor finds
+**   idle_timeout_s = 60       ; back to the start screen after this long without a touch
+**   purge_days = 30           ; personal data is deleted this many days after the session
+**   [display]
+**   fullscreen = true
+**   width = 1280
+**   height = 800
+**   renderer = software       ; SDL render driver */
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/kiosk.h"
+
+/* Strings from the file must outlive the parse: a small fixed arena, as everything else. */
+static char arena[2048];
+static size_t arena_used;
+
+struct cfg_ctx {
+    struct kiosk_options *o;
+    char *err;
+    size_t cap;
+    bool bad;
+};
+
+static const char *keep(const char *v)
+{
+    size_t n = strlen(v) + 1;
+    if (arena_used + n > sizeof arena)
+        return NULL;
+    char *p = memcpy(arena + arena_used, v, n);
+    arena_used += n;
+    return p;
+}
+
+static bool to_int(const char *v, int lo, int hi, int *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || n < lo || n > hi)
+        return false;
+    *out = (int)n;
+    return true;
+}
+
+static int on_value(void *user, const char *section, const char *name, const char *value)
+{
+    struct cfg_ctx *c = user;
+    struct kiosk_options *o = c->o;
+    bool ok = true;
+    if (strcmp(section, "kiosk") == 0) {
+        if (strcmp(name, "db") == 0)
+            ok = (o->db_path = keep(value)) != NULL;
+        else if (strcmp(name, "lang") == 0)
+            ok = (strcmp(value, "fr") == 0 || strcmp(value, "en") == 0) &&
+                 ((o->lang = value[0] == 'f' ? LANG_FR : LANG_EN), true);
+        else if (strcmp(name, "idle_timeout_s") == 0)
+            ok = to_int(value, 10, 3600, &o->idle_timeout_s);
+        else if (strcmp(name, "purge_days") == 0)
+            ok = to_int(value, 1, 3650, &o->purge_days);
+    } else if (strcmp(section, "display") == 0) {
+        if (strcmp(name, "fullscreen") == 0)
+            o->fullscreen = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+        else if (strcmp(name, "width") == 0)
+            ok = to_int(value, 320, 8192, &o->win_w);
+        else if (strcmp(name, "height") == 0)
+            ok = to_int(value, 240, 8192, &o->win_h);
+        else if (strcmp(name, "renderer") == 0)
+            ok = (o->renderer = keep(value)) != NULL;
+    }
+    if (!ok && !c->bad) {
+        snprintf(c->err, c->cap, "[%s] %s = %s: not a valid value", section, name, value);
+        c->bad = true;
+    }
+    return ok;
+}
+
+bool kiosk_config_load(struct kiosk_options *opts, const char *path, char *errmsg,
+                       size_t errmsg_cap)
+{
+    struct cfg_ctx c = {opts, errmsg, errmsg_cap, false};
+    int rc = ini_parse(path, on_value, &c);
+    if (rc == -1) {
+        snprintf(errmsg, errmsg_cap, "%s cannot be read", path);
+        return false;
+    }
+    if (rc != 0) {
+        if (!c.bad)
+            snprintf(errmsg, errmsg_cap, "%s:%d: malformed line", path, rc);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,378 @@
+/* The main loop, input translation and effects. See kiosk.h. */
+#include "app/kiosk_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "demo/demo.h"
+#include "platform/platform.h"
+#include "ticket/ids.h"
+
+void kiosk_options_default(struct kiosk_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->db_path = "borne.db";
+    o->fullscreen = true;
+    o->win_w = 1280;
+    o->win_h = 800;
+    o->lang = LANG_FR;
+    o->idle_timeout_s = 60;
+    o->purge_days = 30;
+}
+
+int64_t kiosk_mono_ms(const struct kiosk *k)
+{
+    return k->virtual_clock ? k->virt_ms : platform_mono_ms();
+}
+
+static int64_t wall_now(const struct kiosk *k)
+{
+    return k->wall_at_start + (kiosk_mono_ms(k) - k->mono_at_start) / 1000;
+}
+
+/* --- effects: the only place where the state's wishes meet the store --------------------- */
+
+static void load_catalogue(struct kiosk *k)
+{
+    int64_t now = k->state->now;
+    size_t n = 0;
+    enum borne_err err = store_sessions_between(k->st, now, app_day_start(now, APP_DAYS),
+                                                k->load_buf, APP_CATALOGUE_MAX, &n);
+    if (err != BORNE_OK) {
+        fprintf(stderr, "borne: reading the catalogue failed: %s (%s)\n", borne_err_str(err),
+                store_errmsg(k->st));
+        kiosk_dispatch(k, (struct action){.kind = ACT_FAULT, .text = borne_err_str(err)});
+        return;
+    }
+    kiosk_dispatch(k, (struct action){.kind = ACT_CATALOGUE, .sessions = k->load_buf, .n = n});
+}
+
+static void register_visitor(struct kiosk *k)
+{
+    const struct app_state *s = k->state;
+    struct registration_request req;
+    struct registration reg;
+    memset(&req, 0, sizeof req);
+    enum borne_err err = BORNE_ERR_INTERNAL;
+    if (s->selected < 0)
+        goto done;
+    memcpy(req.session_id, s->catalogue[s->selected].id, sizeof req.session_id);
+    memcpy(req.first_name, s->form.value[FIELD_FIRST], sizeof req.first_name);
+    memcpy(req.last_name, s->form.value[FIELD_LAST], sizeof req.last_name);
+    memcpy(req.email, s->form.value[FIELD_EMAIL], sizeof req.email);
+    memcpy(req.phone, s->form.value[FIELD_PHONE], sizeof req.phone);
+    req.now = s->now;
+    /* A short code that collides with an existing one (1 in 10^10) is simply made again. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if ((err = ticket_random_id(req.registration_id)) != BORNE_OK ||
+            (err = ticket_random_id(req.event_id)) != BORNE_OK ||
+            (err = ticket_short_code_new(req.short_code)) != BORNE_OK)
+            break;
+        err = store_register(k->st, &req, &reg);
+        if (err != BORNE_ERR_INVALID)
+            break;
+    }
+done:
+    /* The log names the record, never the person (privacy by default). */
+    if (err == BORNE_OK)
+        fprintf(stderr, "borne: registration %s for session %s stored (seq %lld)\n", reg.id,
+                reg.session_id, (long long)reg.device_seq);
+    else
+        fprintf(stderr, "borne: registration for session %s not stored: %s (%s)\n", req.session_id,
+                borne_err_str(err), k->st ? store_errmsg(k->st) : "");
+    kiosk_dispatch(
+        k, (struct action){.kind = ACT_REGISTERED,
+                           .err = err,
+                           .reg = (err == BORNE_OK || err == BORNE_ERR_ALREADY_REGISTERED) ? &reg
+                                                                                           : NULL});
+}
+
+void kiosk_dispatch(struct kiosk *k, struct action a)
+{
+    app_reduce(k->state, &a);
+    /* Effects are run one at a time; each result is itself an action, which may ask for the
+    ** next (a registration asks for the catalogue to be read again, for the seats). */
+    while (k->state->effect != EFFECT_NONE) {
+        enum effect e = k->state->effect;
+        k->state->effect = EFFECT_NONE;
+        if (!k->st) {
+            kiosk_dispatch(k, (struct action){.kind = ACT_FAULT, .text = "no database"});
+            continue;
+        }
+        if (e == EFFECT_LOAD_CATALOGUE)
+            load_catalogue(k);
+        else if (e == EFFECT_REGISTER)
+            register_visitor(k);
+    }
+}
+
+/* --- drawing ------------------------------------------------------------------------------ */
+
+static void frame(struct kiosk *k)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(k->sdl, &w, &h);
+    k->ui.w = w;
+    k->ui.h = h;
+    ui_frame(&k->ui, k->state);
+}
+
+void kiosk_draw(struct kiosk *k)
+{
+    frame(k);
+    render_draw(k->rd, k->dl);
+    k->frames++;
+    k->drawn_version = k->state->version;
+    k->need_draw = false;
+    if (k->frames == 1 && k->opt.bench_first_frame)
+        printf("first frame: %.1f ms after process start\n", platform_ms_since_process_start());
+}
+
+/* --- input -------------------------------------------------------------------------------- */
+
+static void press(struct kiosk *k, int x, int y)
+{
+    k->ui.pressing = true;
+    k->ui.px = x;
+    k->ui.py = y;
+    frame(k); /* finds the widget under the finger: it is drawn pressed */
+    k->ui.pressing = false;
+    k->need_draw = true;
+}
+
+static void release(struct kiosk *k, int x, int y)
+{
+    k->ui.releasing = true;
+    k->ui.px = x;
+    k->ui.py = y;
+    frame(k);
+    k->ui.releasing = false;
+    /* Copy: dispatching may run effects, and the list belongs to this frame. */
+    struct action acts[UI_ACTIONS_MAX];
+    size_t n = k->ui.n_actions;
+    memcpy(acts, k->ui.actions, n * sizeof acts[0]);
+    for (size_t i = 0; i < n; i++)
+        kiosk_dispatch(k, acts[i]);
+    k->need_draw = true;
+}
+
+static void handle_event(struct kiosk *k, const SDL_Event *e)
+{
+    int64_t now_ms = kiosk_mono_ms(k);
+    int w, h;
+    SDL_GetRendererOutputSize(k->sdl, &w, &h);
+    switch (e->type) {
+    case SDL_QUIT:
+        k->quit = true;
+        return;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
+            e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            k->need_draw = true;
+        return;
+    case SDL_FINGERDOWN:
+        if (k->touching)
+            return; /* a second finger, or a palm: only the first one counts */
+        k->touching = true;
+        k->finger = e->tfinger.fingerId;
+        kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
+        press(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h));
+        return;
+    case SDL_FINGERUP:
+        if (!k->touching || e->tfinger.fingerId != k->finger)
+            return;
+        k->touching = false;
+        release(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h));
+        return;
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT ||
+            k->touching)
+            return;
+        k->touching = true;
+        k->finger = -1;
+        kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
+        press(k, e->button.x, e->button.y);
+        return;
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT ||
+            !k->touching || k->finger != -1)
+            return;
+        k->touching = false;
+        release(k, e->button.x, e->button.y);
+        return;
+    case SDL_TEXTINPUT:
+        /* A physical keyboard (a desktop, staff's USB keyboard) types into the form. */
+        kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
+        if (k->state->screen == SCREEN_FORM)
+            kiosk_dispatch(k, (struct action){.kind = ACT_TEXT, .text = e->text.text});
+        return;
+    case SDL_KEYDOWN:
+        kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
+        switch (e->key.keysym.sym) {
+        case SDLK_BACKSPACE:
+            kiosk_dispatch(k, (struct action){.kind = ACT_BACKSPACE});
+            break;
+        case SDLK_RETURN:
+        case SDLK_KP_ENTER:
+            if (k->state->screen == SCREEN_FORM)
+                kiosk_dispatch(k, (struct action){.kind = ACT_SUBMIT_FORM});
+            break;
+        case SDLK_TAB:
+            if (k->state->screen == SCREEN_FORM)
+                kiosk_dispatch(k, (struct action){.kind = ACT_FOCUS,
+                                                  .arg = (k->state->form.focus + 1) % FIELD_COUNT});
+            break;
+        case SDLK_ESCAPE:
+            kiosk_dispatch(k, (struct action){.kind = ACT_BACK});
+            break;
+        default:
+            break;
+        }
+        return;
+    default:
+        return;
+    }
+}
+
+static void tick(struct kiosk *k)
+{
+    kiosk_dispatch(
+        k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = kiosk_mono_ms(k)});
+}
+
+void kiosk_pump(struct kiosk *k, int wait_ms)
+{
+    SDL_Event e;
+    if (wait_ms > 0) {
+        int64_t due = app_next_deadline_ms(k->state);
+        if (due >= 0) {
+            int64_t until = due - kiosk_mono_ms(k);
+            if (until < wait_ms)
+                wait_ms = until < 1 ? 1 : (int)until;
+        }
+        if (SDL_WaitEventTimeout(&e, wait_ms)) {
+            tick(k);
+            handle_event(k, &e);
+        }
+    }
+    tick(k);
+    while (!k->quit && SDL_PollEvent(&e))
+        handle_event(k, &e);
+    if (k->need_draw || k->drawn_version != k->state->version)
+        kiosk_draw(k);
+}
+
+/* --- set-up ------------------------------------------------------------------------------- */
+
+static void open_store(struct kiosk *k)
+{
+    char why[256] = "";
+    enum borne_err err = store_open(k->opt.db_path, &k->st, why, sizeof why);
+    if (err != BORNE_OK) {
+        fprintf(stderr, "borne: database %s cannot be used: %s (%s)\n", k->opt.db_path,
+                borne_err_str(err), why);
+        char reason[160];
+        snprintf(reason, sizeof reason, "database: %s", borne_err_str(err));
+        kiosk_dispatch(k, (struct action){.kind = ACT_FAULT, .text = reason});
+        return;
+    }
+    if (k->opt.demo) {
+        char path[600];
+        size_t n = 0;
+        snprintf(path, sizeof path, "%s/demo/catalogue.ini", k->opt.assets_dir);
+        err = demo_fill(k->st, path, k->state->now, k->opt.demo_large, &n, why, sizeof why);
+        if (err != BORNE_OK)
+            fprintf(stderr, "borne: demo catalogue not loaded: %s (%s)\n", borne_err_str(err), why);
+        else if (n > 0)
+            fprintf(stderr, "borne: demo catalogue: %zu sessions\n", n);
+    }
+}
+
+int kiosk_run(const struct kiosk_options *opts)
+{
+    int rc = 1;
+    char why[512] = "";
+    struct kiosk *k = calloc(1, sizeof *k);
+    if (!k)
+        return 1;
+    k->opt = *opts;
+    k->state = calloc(1, sizeof *k->state);
+    k->load_buf = calloc(APP_CATALOGUE_MAX, sizeof *k->load_buf);
+    k->tr = calloc(1, sizeof *k->tr);
+    k->dl = calloc(1, sizeof *k->dl);
+    if (!k->state || !k->load_buf || !k->tr || !k->dl)
+        goto out;
+
+    k->virtual_clock = opts->replay_path != NULL;
+    k->mono_at_start = kiosk_mono_ms(k);
+    k->wall_at_start = opts->fixed_now ? opts->fixed_now : platform_wall_s();
+
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/i18n", opts->assets_dir);
+    static const char *const langs[LANG_COUNT] = {"fr", "en"};
+    if (i18n_load(k->tr, dir, langs, LANG_COUNT, why, sizeof why) != BORNE_OK) {
+        fprintf(stderr, "borne: translations: %s\n", why);
+        goto out;
+    }
+    struct window_options wo = {opts->fullscreen, opts->win_w, opts->win_h, opts->renderer};
+    if (platform_window_open(&wo, &k->win, &k->sdl, why, sizeof why) != BORNE_OK) {
+        fprintf(stderr, "borne: %s\n", why);
+        goto out;
+    }
+    if (render_create(k->sdl, opts->fonts_dir, &k->rd, why, sizeof why) != BORNE_OK) {
+        fprintf(stderr, "borne: %s\n", why);
+        goto out;
+    }
+    k->ui.dl = k->dl;
+    k->ui.tr = k->tr;
+    k->ui.metrics = render_metrics(k->rd);
+
+    app_init(k->state, wall_now(k), kiosk_mono_ms(k));
+    k->state->lang = opts->lang;
+    k->state->idle_timeout_ms = opts->idle_timeout_s * 1000;
+    k->state->purge_days = opts->purge_days;
+    k->state->effect = EFFECT_NONE; /* the store is not open yet */
+    open_store(k);
+    if (k->st) {
+        k->state->effect = EFFECT_LOAD_CATALOGUE;
+        kiosk_dispatch(
+            k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = kiosk_mono_ms(k)});
+    }
+    kiosk_draw(k);
+
+    if (opts->replay_path) {
+        rc = kiosk_replay(k);
+        goto out;
+    }
+    if (opts->bench_first_frame) {
+        rc = 0;
+        goto out;
+    }
+    int64_t started = platform_mono_ms();
+    while (!k->quit) {
+        /* Nothing due: sleep until an event (SIGTERM arrives as SDL_QUIT and wakes us). */
+        int wait_ms = 3600 * 1000;
+        if (opts->exit_after_ms) {
+            int64_t left = opts->exit_after_ms - (platform_mono_ms() - started);
+            if (left <= 0)
+                break;
+            wait_ms = (int)left;
+        }
+        kiosk_pump(k, wait_ms);
+    }
+    rc = 0;
+out:
+    if (k->frames)
+        fprintf(stderr, "borne: %lu frames rendered\n", k->frames);
+    render_destroy(k->rd);
+    if (k->win)
+        platform_window_close(k->win, k->sdl);
+    store_close(k->st);
+    free(k->dl);
+    free(k->tr);
+    free(k->load_buf);
+    free(k->state);
+    free(k);
+    return rc;
+}

@@ -1,0 +1,371 @@
+/* Replay scripts: the real kiosk, driven by a text file, for tests and documentation.
+**
+** Each line is one command; '#' starts a comment. Input is pushed as SDL events and handled
+** by the same loop as on a kiosk, so a replay goes through touch handling, hit testing, the
+** reducer, the store and the renderer. Time is virtual: it moves only on "wait".
+**
+**   tap X Y               a finger down and up at pixel (X, Y)
+**   click X Y             the same with the mouse
+**   press ID              a tap on the centre of widget ID (see ui_find_widget)
+**   keys TEXT             TEXT typed on the on-screen keyboard, key by key
+**   type TEXT             TEXT from a physical keyboard (SDL text input events)
+**   type-repeat N TEXT    TEXT typed N times
+**   key NAME              one key press by SDL key name (Return, Backspace, Escape, Tab)
+**   scan PAYLOAD          a keyboard-mode scanner: PAYLOAD then Return
+**   wait MS               MS milliseconds pass
+**   screenshot NAME       save the screen as NAME.png in the screenshots folder
+**   expect screen NAME    home, session, form, confirm, done, fault
+**   expect notice NAME    none, required, too-long, bad-char, bad-email, bad-phone, just-full,
+**                         closed, reserved
+**   expect field N TEXT   field N (0 first name, 1 name, 2 e-mail, 3 phone) holds TEXT
+**   expect text TEXT      TEXT is shown on screen
+**   expect no-text TEXT   TEXT is not shown
+**   expect widget ID      widget ID is on screen (expect no-widget ID: it is not)
+**   expect registrations SESSION N   the store holds N confirmed registrations for SESSION
+**   expect outbox N       N events wait to be synced
+**   expect large on|off, expect contrast on|off, expect lang fr|en
+**
+** TEXT may hold escapes: \n \t \\ \xHH (one byte) \u{HEX} (one code point). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/kiosk_int.h"
+#include "core/text.h"
+
+struct replay {
+    struct kiosk *k;
+    const char *path;
+    int line;
+    int failures;
+};
+
+static void fail(struct replay *r, const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "%s:%d: ", r->path, r->line);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    r->failures++;
+}
+
+/* Decode the escapes of a TEXT argument into out. */
+static void unescape(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = in; *p && o + 5 < cap; p++) {
+        if (*p != '\\' || !p[1]) {
+            out[o++] = *p;
+            continue;
+        }
+        p++;
+        if (*p == 'n') {
+            out[o++] = '\n';
+        } else if (*p == 't') {
+            out[o++] = '\t';
+        } else if (*p == 'x' && p[1] && p[2]) {
+            char hex[3] = {p[1], p[2], 0};
+            out[o++] = (char)strtol(hex, NULL, 16);
+            p += 2;
+        } else if (*p == 'u' && p[1] == '{') {
+            char *end;
+            unsigned long cp = strtoul(p + 2, &end, 16);
+            size_t n = utf8_encode((uint32_t)cp, out + o);
+            o += n;
+            p = *end == '}' ? end : end - 1;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+}
+
+static void push_finger(struct kiosk *k, Uint32 type, int x, int y)
+{
+    int w, h;
+    SDL_GetRendererOutputSize(k->sdl, &w, &h);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.tfinger.touchId = 1;
+    e.tfinger.fingerId = 1;
+    e.tfinger.x = (float)x / (float)w;
+    e.tfinger.y = (float)y / (float)h;
+    e.tfinger.pressure = 1;
+    SDL_PushEvent(&e);
+}
+
+static void tap(struct kiosk *k, int x, int y)
+{
+    push_finger(k, SDL_FINGERDOWN, x, y);
+    push_finger(k, SDL_FINGERUP, x, y);
+    kiosk_pump(k, 0);
+}
+
+static void click(struct kiosk *k, int x, int y)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = SDL_PRESSED;
+    e.button.x = x;
+    e.button.y = y;
+    SDL_PushEvent(&e);
+    e.type = SDL_MOUSEBUTTONUP;
+    e.button.state = SDL_RELEASED;
+    SDL_PushEvent(&e);
+    kiosk_pump(k, 0);
+}
+
+static bool press(struct replay *r, const char *id)
+{
+    struct rect rc;
+    kiosk_pump(r->k, 0);
+    if (!ui_find_widget(&r->k->ui, id, &rc)) {
+        fail(r, "no widget '%s' on this screen%s", id, "");
+        return false;
+    }
+    tap(r->k, rc.x + rc.w / 2, rc.y + rc.h / 2);
+    return true;
+}
+
+static void text_input(struct kiosk *k, const char *s)
+{
+    /* SDL's text events carry at most 31 bytes: cut at character boundaries. */
+    size_t len = strlen(s), i = 0;
+    while (i < len) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_TEXTINPUT;
+        size_t n = len - i < sizeof e.text.text - 1 ? len - i : sizeof e.text.text - 1;
+        while (n > 0 && i + n < len && ((unsigned char)s[i + n] & 0xC0) == 0x80)
+            n--;
+        memcpy(e.text.text, s + i, n);
+        SDL_PushEvent(&e);
+        i += n;
+        kiosk_pump(k, 0);
+    }
+}
+
+static void key(struct kiosk *k, SDL_Keycode code)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.sym = code;
+    SDL_PushEvent(&e);
+    kiosk_pump(k, 0);
+}
+
+/* Type on the on-screen keyboard: find each character's key, using Shift for capitals. */
+static void keys(struct replay *r, const char *s)
+{
+    static const char *const upper[] = {"É", "È", "Ê", "Ë", "À", "Â", "Ç",
+                                        "Ù", "Û", "Ô", "Î", "Ï", "Œ"};
+    static const char *const lower[] = {"é", "è", "ê", "ë", "à", "â", "ç",
+                                        "ù", "û", "ô", "î", "ï", "œ"};
+    size_t len = strlen(s), i = 0;
+    while (i < len && r->failures == 0) {
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);
+        if (n == 0)
+            n = 1;
+        char ch[8] = {0}, id[UI_ID_MAX];
+        memcpy(ch, s + i, n);
+        i += n;
+        if (cp == ' ') {
+            press(r, "key:space");
+            continue;
+        }
+        bool is_upper = cp >= 'A' && cp <= 'Z';
+        if (is_upper)
+            ch[0] = (char)(ch[0] - 'A' + 'a');
+        for (size_t u = 0; u < sizeof upper / sizeof upper[0]; u++) {
+            if (strcmp(ch, upper[u]) == 0) {
+                snprintf(ch, sizeof ch, "%s", lower[u]);
+                is_upper = true;
+            }
+        }
+        bool letter = is_upper || (cp >= 'a' && cp <= 'z') || cp >= 0x80;
+        if (letter && r->k->state->form.focus <= FIELD_LAST && r->k->state->form.shift != is_upper)
+            press(r, "key:shift");
+        snprintf(id, sizeof id, "key:%s", ch);
+        press(r, id);
+    }
+}
+
+static void advance(struct kiosk *k, int64_t ms)
+{
+    /* Step through the deadlines in between, as a real clock would wake the loop at each. */
+    int64_t end = k->virt_ms + ms;
+    while (k->virt_ms < end) {
+        int64_t due = app_next_deadline_ms(k->state);
+        k->virt_ms = (due > k->virt_ms && due < end) ? due : end;
+        kiosk_pump(k, 0);
+    }
+}
+
+static const char *const screens[SCREEN_COUNT] = {"home",    "session", "form",
+                                                  "confirm", "done",    "fault"};
+static const char *const notices[] = {"none",      "required",  "too-long", "bad-char", "bad-email",
+                                      "bad-phone", "just-full", "closed",   "reserved"};
+
+/* All the text on screen, one command after another separated by spaces, so that a wrapped
+** sentence reads as it was written. */
+static void screen_text(const struct draw_list *dl, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < dl->n && o + 2 < cap; i++) {
+        const struct draw_cmd *c = &dl->cmds[i];
+        if (c->kind != DRAW_TEXT)
+            continue;
+        size_t n = c->text_len < cap - o - 2 ? c->text_len : cap - o - 2;
+        memcpy(out + o, dl->text + c->text_off, n);
+        o += n;
+        out[o++] = ' ';
+    }
+    out[o] = '\0';
+}
+
+static void expect(struct replay *r, char *args)
+{
+    struct kiosk *k = r->k;
+    const struct app_state *s = k->state;
+    char *what = strtok(args, " ");
+    char *rest = what ? strtok(NULL, "") : NULL;
+    if (!what || !rest) {
+        fail(r, "expect needs what and a value%s%s", "", "");
+        return;
+    }
+    kiosk_pump(k, 0);
+    kiosk_draw(k); /* the draw list must show the current state */
+    if (strcmp(what, "screen") == 0) {
+        if (strcmp(screens[s->screen], rest) != 0)
+            fail(r, "expected screen %s, got %s", rest, screens[s->screen]);
+    } else if (strcmp(what, "notice") == 0) {
+        if (strcmp(notices[s->notice], rest) != 0)
+            fail(r, "expected notice %s, got %s", rest, notices[s->notice]);
+    } else if (strcmp(what, "field") == 0) {
+        int f = atoi(rest);
+        char *val = strchr(rest, ' ');
+        char want[1024];
+        unescape(val ? val + 1 : "", want, sizeof want);
+        if (f < 0 || f >= FIELD_COUNT || strcmp(s->form.value[f], want) != 0)
+            fail(r, "expected field value '%s', got '%s'", want,
+                 f >= 0 && f < FIELD_COUNT ? s->form.value[f] : "?");
+    } else if (strcmp(what, "text") == 0 || strcmp(what, "no-text") == 0) {
+        static char shown[DRAW_TEXT_MAX + DRAW_CMDS_MAX];
+        char want[1024];
+        unescape(rest, want, sizeof want);
+        screen_text(k->dl, shown, sizeof shown);
+        bool found = strstr(shown, want) != NULL;
+        if (found != (what[0] == 't'))
+            fail(r, found ? "text '%s' is shown%s" : "text '%s' is not shown; the screen says: %s",
+                 want, found ? "" : shown);
+    } else if (strcmp(what, "widget") == 0 || strcmp(what, "no-widget") == 0) {
+        struct rect rc;
+        bool found = ui_find_widget(&k->ui, rest, &rc);
+        if (found != (what[0] == 'w'))
+            fail(r, found ? "widget '%s' is on screen%s" : "widget '%s' is not on screen%s", rest,
+                 "");
+    } else if (strcmp(what, "registrations") == 0) {
+        char *num = strchr(rest, ' ');
+        int n = -1;
+        if (num)
+            *num++ = '\0';
+        if (!num || !k->st || store_registration_count(k->st, rest, &n) != BORNE_OK ||
+            n != atoi(num))
+            fail(r, "registrations for %s: expected %s", rest, num ? num : "?");
+    } else if (strcmp(what, "outbox") == 0) {
+        int n = -1;
+        if (!k->st || store_outbox_pending(k->st, &n) != BORNE_OK || n != atoi(rest))
+            fail(r, "expected %s events in the outbox%s", rest, "");
+    } else if (strcmp(what, "large") == 0 || strcmp(what, "contrast") == 0) {
+        bool on = what[0] == 'l' ? s->large_text : s->high_contrast;
+        if (on != (strcmp(rest, "on") == 0))
+            fail(r, "expected %s %s", what, rest);
+    } else if (strcmp(what, "lang") == 0) {
+        if (strcmp(rest, s->lang == LANG_FR ? "fr" : "en") != 0)
+            fail(r, "expected language %s%s", rest, "");
+    } else {
+        fail(r, "unknown expectation '%s'%s", what, "");
+    }
+}
+
+static void run_line(struct replay *r, char *line)
+{
+    struct kiosk *k = r->k;
+    char *cmd = strtok(line, " ");
+    char *rest = cmd ? strtok(NULL, "") : NULL;
+    char text[4096];
+    if (!cmd || cmd[0] == '#')
+        return;
+    if (strcmp(cmd, "tap") == 0 || strcmp(cmd, "click") == 0) {
+        int x, y;
+        if (!rest || sscanf(rest, "%d %d", &x, &y) != 2)
+            fail(r, "%s needs X Y%s", cmd, "");
+        else if (cmd[0] == 't')
+            tap(k, x, y);
+        else
+            click(k, x, y);
+    } else if (strcmp(cmd, "press") == 0) {
+        press(r, rest ? rest : "");
+    } else if (strcmp(cmd, "keys") == 0) {
+        unescape(rest ? rest : "", text, sizeof text);
+        keys(r, text);
+    } else if (strcmp(cmd, "type") == 0) {
+        unescape(rest ? rest : "", text, sizeof text);
+        text_input(k, text);
+    } else if (strcmp(cmd, "type-repeat") == 0) {
+        char *what = rest ? strchr(rest, ' ') : NULL;
+        int n = rest ? atoi(rest) : 0;
+        unescape(what ? what + 1 : "", text, sizeof text);
+        for (int i = 0; i < n; i++)
+            text_input(k, text);
+    } else if (strcmp(cmd, "key") == 0) {
+        SDL_Keycode code = SDL_GetKeyFromName(rest ? rest : "");
+        if (code == SDLK_UNKNOWN)
+            fail(r, "unknown key '%s'%s", rest ? rest : "", "");
+        else
+            key(k, code);
+    } else if (strcmp(cmd, "scan") == 0) {
+        unescape(rest ? rest : "", text, sizeof text);
+        text_input(k, text);
+        key(k, SDLK_RETURN);
+    } else if (strcmp(cmd, "wait") == 0) {
+        advance(k, rest ? atoll(rest) : 0);
+    } else if (strcmp(cmd, "screenshot") == 0) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s.png", k->opt.shots_dir ? k->opt.shots_dir : ".",
+                 rest ? rest : "screen");
+        kiosk_pump(k, 0);
+        kiosk_draw(k);
+        if (render_screenshot(k->rd, path) != BORNE_OK)
+            fail(r, "cannot write %s%s", path, "");
+    } else if (strcmp(cmd, "expect") == 0) {
+        expect(r, rest ? rest : "");
+    } else {
+        fail(r, "unknown command '%s'%s", cmd, "");
+    }
+}
+
+int kiosk_replay(struct kiosk *k)
+{
+    struct replay r = {k, k->opt.replay_path, 0, 0};
+    FILE *f = fopen(r.path, "r");
+    if (!f) {
+        fprintf(stderr, "borne: replay script %s cannot be read\n", r.path);
+        return 1;
+    }
+    char line[8192];
+    while (fgets(line, sizeof line, f) && r.failures == 0 && !k->quit) {
+        r.line++;
+        line[strcspn(line, "\r\n")] = '\0';
+        run_line(&r, line);
+    }
+    fclose(f);
+    if (r.failures == 0)
+        fprintf(stderr, "replay: %s: %d lines, all expectations met\n", r.path, r.line);
+    return r.failures ? 1 : 0;
+}

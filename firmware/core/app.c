@@ -1,0 +1,414 @@
+/* The reducer: how actions change the kiosk's state. See app.h for the contract. */
+#include "core/app.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "core/text.h"
+
+static const size_t field_max_chars[FIELD_COUNT] = {BORNE_NAME_MAX_CHARS, BORNE_NAME_MAX_CHARS,
+                                                    BORNE_EMAIL_MAX_CHARS, BORNE_PHONE_MAX_CHARS};
+
+void app_init(struct app_state *s, int64_t now, int64_t now_ms)
+{
+    memset(s, 0, sizeof *s);
+    s->screen = SCREEN_HOME;
+    s->lang = LANG_FR;
+    s->now = now;
+    s->now_ms = now_ms;
+    s->last_touch_ms = now_ms;
+    s->idle_timeout_ms = 60000;
+    s->done_timeout_ms = 30000;
+    s->purge_days = 30;
+    s->selected = -1;
+    s->effect = EFFECT_LOAD_CATALOGUE;
+    s->version = 1;
+}
+
+enum session_state session_state_at(const struct session *ses, int64_t now)
+{
+    if (ses->cancelled)
+        return SESSION_CANCELLED;
+    if (now >= ses->ends_at)
+        return SESSION_OVER;
+    if (now >= ses->starts_at + APP_LATE_GRACE_S)
+        return SESSION_STARTED;
+    if (ses->reserved_for[0])
+        return SESSION_RESERVED;
+    if (ses->seats_taken >= ses->capacity)
+        return SESSION_FULL;
+    return SESSION_OPEN;
+}
+
+int session_seats_left(const struct session *ses)
+{
+    int left = ses->capacity - ses->seats_taken;
+    return left > 0 ? left : 0;
+}
+
+int64_t app_day_start(int64_t now, int day)
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    tm.tm_mday += day;
+    tm.tm_hour = 0;
+    tm.tm_min = 0;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1; /* let mktime find DST for that date */
+    return (int64_t)mktime(&tm);
+}
+
+size_t app_sessions_of_day(const struct app_state *s, int day, int *out, size_t cap)
+{
+    int64_t from = app_day_start(s->now, day), until = app_day_start(s->now, day + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_sessions && n < cap; i++) {
+        const struct session *ses = &s->catalogue[i];
+        if (ses->starts_at >= from && ses->starts_at < until && s->now < ses->ends_at)
+            out[n++] = (int)i;
+    }
+    return n;
+}
+
+static void forget_visitor(struct app_state *s)
+{
+    memset(&s->form, 0, sizeof s->form);
+    memset(&s->done, 0, sizeof s->done);
+    s->form.shift = true;
+    s->done_existing = false;
+    s->notice = NOTICE_NONE;
+}
+
+static void go_home(struct app_state *s)
+{
+    forget_visitor(s);
+    s->screen = SCREEN_HOME;
+    s->selected = -1;
+    s->day = 0;
+    s->page = 0;
+}
+
+/* Whether the screen is anything but the plain start screen a new visitor should find. */
+static bool away(const struct app_state *s)
+{
+    return s->screen != SCREEN_HOME || s->day != 0 || s->page != 0 || s->large_text ||
+           s->high_contrast;
+}
+
+/* Capitals come on by themselves at the start of a name and after a space or hyphen, as a
+** phone keyboard does, so that "jean-pierre" is typed as "Jean-Pierre" without thinking. */
+static void auto_shift(struct form *f)
+{
+    if (f->focus != FIELD_FIRST && f->focus != FIELD_LAST) {
+        f->shift = false;
+        return;
+    }
+    const char *v = f->value[f->focus];
+    size_t len = strlen(v);
+    f->shift = len == 0 || v[len - 1] == ' ' || v[len - 1] == '-';
+}
+
+static void type_text(struct app_state *s, const char *text)
+{
+    struct form *f = &s->form;
+    char *v = f->value[f->focus];
+    size_t len = strlen(v), tlen = strlen(text), i = 0;
+    size_t chars = utf8_length(v);
+    while (i < tlen) {
+        uint32_t cp;
+        size_t k = utf8_decode(text + i, tlen - i, &cp);
+        if (k == 0 || !text_char_allowed(cp)) {
+            s->notice = NOTICE_BAD_CHAR; /* refused, and said so; the rest is still typed */
+            i += k ? k : 1;
+            continue;
+        }
+        if (chars >= field_max_chars[f->focus] || len + k >= sizeof f->value[0]) {
+            s->notice = NOTICE_TOO_LONG;
+            break;
+        }
+        memcpy(v + len, text + i, k);
+        len += k;
+        v[len] = '\0';
+        chars++;
+        i += k;
+        if (s->notice != NOTICE_BAD_CHAR)
+            s->notice = NOTICE_NONE;
+    }
+    auto_shift(f);
+}
+
+static enum notice verdict_notice(enum text_verdict v)
+{
+    switch (v) {
+    case TEXT_OK:
+        return NOTICE_NONE;
+    case TEXT_EMPTY:
+        return NOTICE_REQUIRED;
+    case TEXT_TOO_LONG:
+        return NOTICE_TOO_LONG;
+    case TEXT_BAD_EMAIL:
+        return NOTICE_BAD_EMAIL;
+    case TEXT_BAD_PHONE:
+        return NOTICE_BAD_PHONE;
+    case TEXT_BAD_CHAR:
+    case TEXT_BAD_UTF8:
+        return NOTICE_BAD_CHAR;
+    }
+    return NOTICE_BAD_CHAR;
+}
+
+/* Check every field in order; on the first problem focus that field and say what is wrong. */
+static bool check_form(struct app_state *s)
+{
+    struct form *f = &s->form;
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        char norm[BORNE_EMAIL_MAX];
+        text_normalize_spaces(f->value[i], norm, sizeof norm);
+        memcpy(f->value[i], norm, sizeof norm);
+        enum text_verdict v;
+        if (i == FIELD_FIRST || i == FIELD_LAST)
+            v = text_check_name(norm);
+        else if (i == FIELD_EMAIL)
+            v = text_check_email(norm);
+        else
+            v = text_check_phone(norm);
+        if (v != TEXT_OK) {
+            f->focus = (enum field)i;
+            s->notice = verdict_notice(v);
+            auto_shift(f);
+            return false;
+        }
+    }
+    return true;
+}
+
+static const struct session *selected(const struct app_state *s)
+{
+    if (s->selected < 0 || (size_t)s->selected >= s->n_sessions)
+        return NULL;
+    return &s->catalogue[s->selected];
+}
+
+/* After a reload the open session may sit at another index: find it again by id. */
+static void load_catalogue(struct app_state *s, const struct session *sessions, size_t n)
+{
+    char keep[BORNE_ID_MAX] = "";
+    const struct session *sel = selected(s);
+    if (sel)
+        memcpy(keep, sel->id, sizeof keep);
+    if (n > APP_CATALOGUE_MAX)
+        n = APP_CATALOGUE_MAX;
+    memcpy(s->catalogue, sessions, n * sizeof *sessions);
+    s->n_sessions = n;
+    s->selected = -1;
+    for (size_t i = 0; keep[0] && i < n; i++)
+        if (strcmp(s->catalogue[i].id, keep) == 0)
+            s->selected = (int)i;
+    if (keep[0] && s->selected < 0 && s->screen != SCREEN_DONE && s->screen != SCREEN_FAULT)
+        go_home(s); /* the session vanished (cancelled): nothing left to show */
+
+    /* The next moment at which some session opens, closes or ends: reload then. */
+    s->catalogue_valid_until = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t[2] = {s->catalogue[i].starts_at + APP_LATE_GRACE_S, s->catalogue[i].ends_at};
+        for (int k = 0; k < 2; k++)
+            if (t[k] > s->now && (s->catalogue_valid_until == 0 || t[k] < s->catalogue_valid_until))
+                s->catalogue_valid_until = t[k];
+    }
+}
+
+static void registered(struct app_state *s, const struct action *a)
+{
+    switch (a->err) {
+    case BORNE_OK:
+    case BORNE_ERR_ALREADY_REGISTERED:
+        s->done = *a->reg;
+        s->done_existing = a->err == BORNE_ERR_ALREADY_REGISTERED;
+        memset(&s->form, 0, sizeof s->form); /* the names live on only in `done` */
+        s->screen = SCREEN_DONE;
+        s->effect = EFFECT_LOAD_CATALOGUE; /* seats left changed */
+        break;
+    case BORNE_ERR_SESSION_FULL:
+    case BORNE_ERR_SESSION_CLOSED:
+    case BORNE_ERR_SESSION_RESERVED:
+    case BORNE_ERR_NOT_FOUND:
+        forget_visitor(s);
+        s->screen = SCREEN_SESSION;
+        s->notice = a->err == BORNE_ERR_SESSION_FULL       ? NOTICE_JUST_FULL
+                    : a->err == BORNE_ERR_SESSION_RESERVED ? NOTICE_RESERVED
+                                                           : NOTICE_CLOSED;
+        s->effect = EFFECT_LOAD_CATALOGUE;
+        break;
+    default:
+        /* Anything else is the store failing (disk full, damaged file): nothing was
+        ** recorded, and the visitor must not be told otherwise. */
+        forget_visitor(s);
+        s->screen = SCREEN_FAULT;
+        strncpy(s->fault, borne_err_str(a->err), sizeof s->fault - 1);
+        break;
+    }
+}
+
+static void back(struct app_state *s)
+{
+    s->notice = NOTICE_NONE;
+    switch (s->screen) {
+    case SCREEN_SESSION:
+        s->screen = SCREEN_HOME;
+        s->selected = -1;
+        break;
+    case SCREEN_FORM:
+        s->screen = SCREEN_SESSION;
+        break;
+    case SCREEN_CONFIRM:
+        s->screen = SCREEN_FORM;
+        break;
+    case SCREEN_DONE:
+        go_home(s);
+        break;
+    case SCREEN_HOME:
+    case SCREEN_FAULT:
+        break;
+    }
+}
+
+void app_reduce(struct app_state *s, const struct action *a)
+{
+    /* Out of order is final until staff restart the kiosk: no action may leave it, so that
+    ** nobody registers on a store that fails. Time still passes. */
+    if (s->screen == SCREEN_FAULT && a->kind != ACT_TICK)
+        return;
+    unsigned before = s->version;
+    s->version++; /* most actions change the screen; ACT_TICK undoes this when not */
+    switch (a->kind) {
+    case ACT_TICK: {
+        s->now = a->now;
+        s->now_ms = a->now_ms;
+        int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
+        bool idle = s->now_ms - s->last_touch_ms >= timeout;
+        if (idle && away(s) && s->screen != SCREEN_FAULT) {
+            /* The visitor has left: the next one starts from the defaults, text size and
+            ** contrast included. The language stays as staff set it. */
+            go_home(s);
+            s->large_text = false;
+            s->high_contrast = false;
+        } else if (s->catalogue_valid_until && s->now >= s->catalogue_valid_until &&
+                   s->effect == EFFECT_NONE) {
+            s->effect = EFFECT_LOAD_CATALOGUE;
+            s->catalogue_valid_until = 0;
+            s->version = before; /* the reload's result will change the screen */
+        } else {
+            s->version = before;
+        }
+        break;
+    }
+    case ACT_TOUCH:
+        s->last_touch_ms = a->now_ms;
+        s->version = before;
+        break;
+    case ACT_HOME:
+        go_home(s);
+        break;
+    case ACT_BACK:
+        back(s);
+        break;
+    case ACT_SET_LANG:
+        if (a->arg >= 0 && a->arg < LANG_COUNT)
+            s->lang = (enum lang)a->arg;
+        break;
+    case ACT_TOGGLE_LARGE:
+        s->large_text = !s->large_text;
+        s->page = 0; /* fewer tiles fit a page */
+        break;
+    case ACT_TOGGLE_CONTRAST:
+        s->high_contrast = !s->high_contrast;
+        break;
+    case ACT_SELECT_DAY:
+        if (a->arg >= 0 && a->arg < APP_DAYS) {
+            s->day = a->arg;
+            s->page = 0;
+        }
+        break;
+    case ACT_PAGE:
+        s->page += a->arg;
+        if (s->page < 0)
+            s->page = 0;
+        break;
+    case ACT_OPEN_SESSION:
+        if (a->arg >= 0 && (size_t)a->arg < s->n_sessions) {
+            s->selected = a->arg;
+            s->screen = SCREEN_SESSION;
+            s->notice = NOTICE_NONE;
+        }
+        break;
+    case ACT_START_FORM: {
+        const struct session *ses = selected(s);
+        if (!ses || session_state_at(ses, s->now) != SESSION_OPEN)
+            break; /* the button is not shown then; a stale tap does nothing */
+        forget_visitor(s);
+        s->screen = SCREEN_FORM;
+        s->form.focus = FIELD_FIRST;
+        auto_shift(&s->form);
+        break;
+    }
+    case ACT_FOCUS:
+        if (s->screen == SCREEN_FORM && a->arg >= 0 && a->arg < FIELD_COUNT) {
+            s->form.focus = (enum field)a->arg;
+            s->notice = NOTICE_NONE;
+            auto_shift(&s->form);
+        }
+        break;
+    case ACT_TEXT:
+        if (s->screen == SCREEN_FORM && a->text)
+            type_text(s, a->text);
+        break;
+    case ACT_BACKSPACE:
+        if (s->screen == SCREEN_FORM) {
+            char *v = s->form.value[s->form.focus];
+            v[utf8_prev(v, strlen(v))] = '\0';
+            s->notice = NOTICE_NONE;
+            auto_shift(&s->form);
+        }
+        break;
+    case ACT_SHIFT:
+        s->form.shift = !s->form.shift;
+        break;
+    case ACT_SUBMIT_FORM:
+        if (s->screen == SCREEN_FORM && check_form(s)) {
+            s->screen = SCREEN_CONFIRM;
+            s->notice = NOTICE_NONE;
+        }
+        break;
+    case ACT_CONFIRM:
+        if (s->screen == SCREEN_CONFIRM && selected(s) && s->effect == EFFECT_NONE)
+            s->effect = EFFECT_REGISTER;
+        break;
+    case ACT_REGISTERED:
+        registered(s, a);
+        break;
+    case ACT_CATALOGUE:
+        load_catalogue(s, a->sessions, a->n);
+        break;
+    case ACT_FAULT:
+        forget_visitor(s);
+        s->screen = SCREEN_FAULT;
+        strncpy(s->fault, a->text ? a->text : "", sizeof s->fault - 1);
+        break;
+    }
+}
+
+int64_t app_next_deadline_ms(const struct app_state *s)
+{
+    int64_t due = -1;
+    if (away(s) && s->screen != SCREEN_FAULT) {
+        int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
+        due = s->last_touch_ms + timeout;
+    }
+    if (s->catalogue_valid_until > s->now) {
+        int64_t at = s->now_ms + (s->catalogue_valid_until - s->now) * 1000;
+        if (due < 0 || at < due)
+            due = at;
+    }
+    return due;
+}

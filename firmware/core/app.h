@@ -1,0 +1,163 @@
+/* The kiosk's application state and the pure function that applies actions to it.
+**
+** Everything that happens (a tap on a widget, a typed letter, time passing, a store result)
+** arrives as a `struct action`; app_reduce() is the only code that changes the state. It does
+** no I/O: when the state needs the outside world (record a registration, reload the
+** catalogue), the reducer sets `effect` and the loop in firmware/app runs it and feeds the
+** result back as another action. Time enters only through actions, so a replay is
+** deterministic and the whole visitor's path is testable without a display or a database. */
+#ifndef BORNE_CORE_APP_H
+#define BORNE_CORE_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/model.h"
+
+#define APP_CATALOGUE_MAX 512 /* sessions held in memory: the next APP_DAYS days */
+#define APP_DAYS 7            /* days offered on the start screen, today included */
+#define APP_LATE_GRACE_S 600  /* a session stays open to registration 10 min after its start */
+
+enum screen {
+    SCREEN_HOME = 0,
+    SCREEN_SESSION = 1, /* one session's details */
+    SCREEN_FORM = 2,    /* names and optional contact, on-screen keyboard */
+    SCREEN_CONFIRM = 3, /* check before recording */
+    SCREEN_DONE = 4,    /* registered (or already was) */
+    SCREEN_FAULT = 5,   /* out of order: ask staff */
+};
+#define SCREEN_COUNT 6
+
+enum lang { LANG_FR = 0, LANG_EN = 1 };
+#define LANG_COUNT 2
+
+enum field { FIELD_FIRST = 0, FIELD_LAST = 1, FIELD_EMAIL = 2, FIELD_PHONE = 3 };
+#define FIELD_COUNT 4
+
+/* What a person is told on the current screen, besides the screen itself. */
+enum notice {
+    NOTICE_NONE = 0,
+    NOTICE_REQUIRED,  /* the focused field is required */
+    NOTICE_TOO_LONG,  /* the field is full */
+    NOTICE_BAD_CHAR,  /* a character that cannot stand in a name was refused */
+    NOTICE_BAD_EMAIL, /* the e-mail does not look like one */
+    NOTICE_BAD_PHONE, /* the phone number does not look like one */
+    NOTICE_JUST_FULL, /* the last seat went while the visitor was typing */
+    NOTICE_CLOSED,    /* the session closed while the visitor was typing */
+    NOTICE_RESERVED,  /* the session is reserved for a group */
+};
+
+/* Whether a session can be registered for at a given time, and if not, why. */
+enum session_state {
+    SESSION_OPEN = 0,
+    SESSION_FULL = 1,
+    SESSION_RESERVED = 2,
+    SESSION_STARTED = 3, /* under way, past the late grace: no more registrations */
+    SESSION_OVER = 4,
+    SESSION_CANCELLED = 5,
+};
+
+enum effect {
+    EFFECT_NONE = 0,
+    EFFECT_REGISTER,       /* store the registration described by the form */
+    EFFECT_LOAD_CATALOGUE, /* read the next APP_DAYS days from the store */
+};
+
+enum action_kind {
+    ACT_TICK = 0,        /* time passed: now, now_ms */
+    ACT_TOUCH,           /* any touch or key: the visitor is there (resets the idle timer) */
+    ACT_HOME,            /* back to the start screen, forgetting the form */
+    ACT_BACK,            /* one screen back */
+    ACT_SET_LANG,        /* arg: enum lang */
+    ACT_TOGGLE_LARGE,    /* large text on/off */
+    ACT_TOGGLE_CONTRAST, /* high contrast on/off */
+    ACT_SELECT_DAY,      /* arg: day index 0..APP_DAYS-1 */
+    ACT_PAGE,            /* arg: +1 or -1 */
+    ACT_OPEN_SESSION,    /* arg: index in catalogue */
+    ACT_START_FORM,      /* "Je m'inscris" */
+    ACT_FOCUS,           /* arg: enum field */
+    ACT_TEXT,            /* text: UTF-8 typed into the focused field */
+    ACT_BACKSPACE,       /* erase one character of the focused field */
+    ACT_SHIFT,           /* next letter in capitals (or back to small letters) */
+    ACT_SUBMIT_FORM,     /* "Continuer": check the form, go to confirmation */
+    ACT_CONFIRM,         /* "Confirmer": record the registration */
+    ACT_REGISTERED,      /* effect result: err, reg (NULL if err is not OK/ALREADY) */
+    ACT_CATALOGUE,       /* effect result: sessions, n */
+    ACT_FAULT,           /* text: reason for staff; the kiosk is out of order */
+};
+
+struct action {
+    enum action_kind kind;
+    int arg;
+    int64_t now;    /* wall clock, Unix seconds (ACT_TICK) */
+    int64_t now_ms; /* monotonic milliseconds (ACT_TICK, ACT_TOUCH) */
+    const char *text;
+    enum borne_err err;
+    const struct registration *reg;
+    const struct session *sessions;
+    size_t n;
+};
+
+struct form {
+    char value[FIELD_COUNT][BORNE_EMAIL_MAX]; /* the largest field's size fits all */
+    enum field focus;
+    bool shift; /* next letter in capitals */
+};
+
+/* The whole state of the kiosk's screen. One instance, owned by the loop. */
+struct app_state {
+    enum screen screen;
+    enum lang lang;
+    bool large_text;
+    bool high_contrast;
+
+    int64_t now;                   /* wall clock, Unix seconds: what the visitor sees */
+    int64_t now_ms;                /* monotonic clock, for deadlines */
+    int64_t last_touch_ms;         /* the idle timer counts from here */
+    int idle_timeout_ms;           /* back to the start screen after this long without a touch */
+    int done_timeout_ms;           /* the success screen goes sooner: it shows a name */
+    int64_t catalogue_valid_until; /* wall clock at which a session changes state */
+    int purge_days;                /* said on the form: personal data is deleted after this */
+
+    struct session catalogue[APP_CATALOGUE_MAX]; /* sessions of the next APP_DAYS days */
+    size_t n_sessions;
+    int day;      /* day tab selected on the start screen, 0 = today */
+    int page;     /* page of tiles within that day */
+    int selected; /* index in catalogue of the open session, -1 if none */
+
+    struct form form;
+    enum notice notice;
+
+    enum effect effect;       /* what the loop must do next; it clears it */
+    struct registration done; /* the registration shown on SCREEN_DONE */
+    bool done_existing;       /* it existed already (same person, same session) */
+    char fault[160];          /* why the kiosk is out of order, for staff */
+
+    unsigned version; /* changes whenever something on screen may change: render when it does */
+};
+
+/* Start state: start screen, French, timeouts set, an empty catalogue with a load requested. */
+void app_init(struct app_state *s, int64_t now, int64_t now_ms);
+
+/* Apply one action. Pure: no I/O, no clock, no allocation. */
+void app_reduce(struct app_state *s, const struct action *a);
+
+/* The monotonic time (ms) at which the state wants an ACT_TICK (idle return, a session
+** changing state), or -1 if nothing is due. The loop sleeps until then. */
+int64_t app_next_deadline_ms(const struct app_state *s);
+
+/* Whether the session can be registered for at time now, and if not, why. */
+enum session_state session_state_at(const struct session *ses, int64_t now);
+
+/* Seats left, never negative. */
+int session_seats_left(const struct session *ses);
+
+/* Local midnight of the day `day` days after the one holding `now` (DST-safe). */
+int64_t app_day_start(int64_t now, int day);
+
+/* Indices in s->catalogue of the sessions on day tab `day`; returns the count written. */
+size_t app_sessions_of_day(const struct app_state *s, int day, int *out, size_t cap);
+
+#endif

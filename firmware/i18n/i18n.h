@@ -1,0 +1,136 @@
+/* Translated strings. The texts live in assets/i18n/<lang>.ini ([strings] key = text), never in
+** C: adding a language is adding a file. A key missing from a language falls back to French,
+** then to the key itself, so a missing translation shows up plainly instead of crashing.
+**
+** Placeholders are {1}, {2}, ... filled by i18n_format(); never printf formats, since the
+** files are data. */
+#ifndef BORNE_I18N_H
+#define BORNE_I18N_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* X(id, key): every string the kiosk shows. */
+#define I18N_STRINGS(X)                                                                            \
+    X(WELCOME, "welcome")                                                                          \
+    X(HOME_HINT, "home_hint")                                                                      \
+    X(TODAY, "today")                                                                              \
+    X(TOMORROW, "tomorrow")                                                                        \
+    X(NO_SESSION_DAY, "no_session_day")                                                            \
+    X(PAGE_PREV, "page_prev")                                                                      \
+    X(PAGE_NEXT, "page_next")                                                                      \
+    X(PAGE_OF, "page_of")                                                                          \
+    X(LARGE_TEXT, "large_text")                                                                    \
+    X(CONTRAST, "contrast")                                                                        \
+    X(BACK, "back")                                                                                \
+    X(HOME, "home")                                                                                \
+    X(SEATS_LEFT_ONE, "seats_left_one")                                                            \
+    X(SEATS_LEFT, "seats_left")                                                                    \
+    X(SEATS_OF, "seats_of")                                                                        \
+    X(FULL, "full")                                                                                \
+    X(RESERVED, "reserved")                                                                        \
+    X(STARTED, "started")                                                                          \
+    X(KIND_WORKSHOP, "kind_workshop")                                                              \
+    X(KIND_CONFERENCE, "kind_conference")                                                          \
+    X(KIND_THEMATIC, "kind_thematic")                                                              \
+    X(KIND_COACHING, "kind_coaching")                                                              \
+    X(RUN_BY, "run_by")                                                                            \
+    X(RUN_BY_CENTRE, "run_by_centre")                                                              \
+    X(WHEN, "when")                                                                                \
+    X(TIME_RANGE, "time_range")                                                                    \
+    X(REGISTER, "register")                                                                        \
+    X(FULL_LONG, "full_long")                                                                      \
+    X(RESERVED_LONG, "reserved_long")                                                              \
+    X(STARTED_LONG, "started_long")                                                                \
+    X(FORM_TITLE, "form_title")                                                                    \
+    X(FIRST_NAME, "first_name")                                                                    \
+    X(LAST_NAME, "last_name")                                                                      \
+    X(EMAIL, "email")                                                                              \
+    X(PHONE, "phone")                                                                              \
+    X(OPTIONAL, "optional")                                                                        \
+    X(PRIVACY, "privacy")                                                                          \
+    X(CONTINUE, "continue")                                                                        \
+    X(SPACE, "space")                                                                              \
+    X(ERR_REQUIRED, "err_required")                                                                \
+    X(ERR_TOO_LONG, "err_too_long")                                                                \
+    X(ERR_BAD_CHAR, "err_bad_char")                                                                \
+    X(ERR_BAD_EMAIL, "err_bad_email")                                                              \
+    X(ERR_BAD_PHONE, "err_bad_phone")                                                              \
+    X(ERR_JUST_FULL, "err_just_full")                                                              \
+    X(ERR_CLOSED, "err_closed")                                                                    \
+    X(CONFIRM_TITLE, "confirm_title")                                                              \
+    X(CONFIRM_HINT, "confirm_hint")                                                                \
+    X(NOT_GIVEN, "not_given")                                                                      \
+    X(EDIT, "edit")                                                                                \
+    X(CONFIRM, "confirm")                                                                          \
+    X(DONE_TITLE, "done_title")                                                                    \
+    X(DONE_EXISTING, "done_existing")                                                              \
+    X(YOUR_CODE, "your_code")                                                                      \
+    X(CODE_HINT, "code_hint")                                                                      \
+    X(ARRIVE_HINT, "arrive_hint")                                                                  \
+    X(FINISH, "finish")                                                                            \
+    X(FAULT_TITLE, "fault_title")                                                                  \
+    X(FAULT_HINT, "fault_hint")                                                                    \
+    X(FAULT_DETAIL, "fault_detail")                                                                \
+    X(DAY_0, "day_0")                                                                              \
+    X(DAY_1, "day_1")                                                                              \
+    X(DAY_2, "day_2")                                                                              \
+    X(DAY_3, "day_3")                                                                              \
+    X(DAY_4, "day_4")                                                                              \
+    X(DAY_5, "day_5")                                                                              \
+    X(DAY_6, "day_6")                                                                              \
+    X(DAY_SHORT_0, "day_short_0")                                                                  \
+    X(DAY_SHORT_1, "day_short_1")                                                                  \
+    X(DAY_SHORT_2, "day_short_2")                                                                  \
+    X(DAY_SHORT_3, "day_short_3")                                                                  \
+    X(DAY_SHORT_4, "day_short_4")                                                                  \
+    X(DAY_SHORT_5, "day_short_5")                                                                  \
+    X(DAY_SHORT_6, "day_short_6")                                                                  \
+    X(MONTH_1, "month_1")                                                                          \
+    X(MONTH_2, "month_2")                                                                          \
+    X(MONTH_3, "month_3")                                                                          \
+    X(MONTH_4, "month_4")                                                                          \
+    X(MONTH_5, "month_5")                                                                          \
+    X(MONTH_6, "month_6")                                                                          \
+    X(MONTH_7, "month_7")                                                                          \
+    X(MONTH_8, "month_8")                                                                          \
+    X(MONTH_9, "month_9")                                                                          \
+    X(MONTH_10, "month_10")                                                                        \
+    X(MONTH_11, "month_11")                                                                        \
+    X(MONTH_12, "month_12")                                                                        \
+    X(DATE_LONG, "date_long")                                                                      \
+    X(DATE_SHORT, "date_short")
+
+enum i18n_id {
+#define I18N_ENUM(id, key) STR_##id,
+    I18N_STRINGS(I18N_ENUM)
+#undef I18N_ENUM
+        STR_COUNT
+};
+
+#define I18N_LANG_MAX 4
+
+/* The strings of every language, loaded once at start. Fixed size: no allocation. */
+struct i18n {
+    char *text[I18N_LANG_MAX][STR_COUNT]; /* point into pool */
+    char pool[48 * 1024];
+    size_t pool_used;
+    int n_langs;
+};
+
+/* Load dir/<code>.ini for each code of codes[] (n of them, the first being the fallback)
+** into tr. Errors: BORNE_ERR_CANT_OPEN if a file cannot be read, BORNE_ERR_INVALID if one is
+** malformed or too large; errmsg says which and where. */
+enum borne_err i18n_load(struct i18n *tr, const char *dir, const char *const *codes, int n,
+                         char *errmsg, size_t errmsg_cap);
+
+/* The text of id in language lang (an index into the codes given to i18n_load). Never NULL. */
+const char *i18n_get(const struct i18n *tr, int lang, enum i18n_id id);
+
+/* Copy template into out, replacing {1}..{4} by args[0..3] (NULL args are empty). Returns out;
+** the result is cut to cap - 1 bytes at a code point boundary. */
+char *i18n_format(char *out, size_t cap, const char *template, const char *const *args, int n_args);
+
+#endif

@@ -1,0 +1,90 @@
+/* The kiosk's local store: one SQLite file, the only code in Borne that includes sqlite3.h.
+**
+** Durability contract (DESIGN.md, "Nothing acknowledged is ever lost"): the database runs in
+** WAL mode with synchronous=FULL and foreign keys on. Every action a visitor is told is done (a
+** registration, later a check-in) is written in one transaction together with its outbox event;
+** when a function below returns BORNE_OK, COMMIT has returned and the data survives a power cut.
+**
+** The schema is versioned (PRAGMA user_version) and migrated forward on open, each migration in
+** its own transaction. It already holds the tables the later issues need (tickets, check-ins,
+** device keys, seat allotments, sync state) so that they are designed once.
+**
+** A handle is used by one thread at a time. Errors: the return value is the status; the detail
+** (SQLite's message and what was being done) is kept on the handle, see store_errmsg(). */
+#ifndef BORNE_STORE_H
+#define BORNE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/model.h"
+
+struct store;
+
+/* Open (creating and migrating if needed) the database at path.
+** On success *out is a new handle owned by the caller; free it with store_close().
+** On failure *out is NULL and, when errmsg is not NULL, a readable reason is copied into
+** errmsg (at most errmsg_cap bytes, always terminated). Errors: BORNE_ERR_CANT_OPEN (no such
+** folder, no permission), BORNE_ERR_CORRUPT (not a database, or damaged), BORNE_ERR_TOO_NEW
+** (a newer schema), BORNE_ERR_DISK_FULL, BORNE_ERR_READ_ONLY, BORNE_ERR_BUSY. */
+enum borne_err store_open(const char *path, struct store **out, char *errmsg, size_t errmsg_cap);
+
+/* Close the handle; NULL is accepted. */
+void store_close(struct store *st);
+
+/* The detail of the last error on this handle ("" if none). Borrowed: valid until the next
+** call on the handle. */
+const char *store_errmsg(const struct store *st);
+
+/* This kiosk's permanent device id, made at first open. Borrowed, valid while st is open. */
+const char *store_device_id(const struct store *st);
+
+/* Insert or update rooms and sessions in one transaction (catalogue import, demo, later sync).
+** A session's seats_taken is kept from the argument. Rooms must exist for the sessions' room_id
+** (in the database or in rooms[]). */
+enum borne_err store_catalogue_put(struct store *st, const struct room *rooms, size_t n_rooms,
+                                   const struct session *sessions, size_t n_sessions);
+
+/* How many sessions the catalogue holds (all of them, past included). */
+enum borne_err store_session_count(struct store *st, int *out);
+
+/* The sessions that have not ended at time `from` and start before `until`, cancelled ones
+** excluded, ordered by start time then title, room_name filled in. At most cap are written to
+** out; *n_out is the number written. */
+enum borne_err store_sessions_between(struct store *st, int64_t from, int64_t until,
+                                      struct session *out, size_t cap, size_t *n_out);
+
+/* One session by id. BORNE_ERR_NOT_FOUND if there is none. */
+enum borne_err store_session_get(struct store *st, const char *id, struct session *out);
+
+/* Register a visitor for a session, in one transaction with its outbox event:
+** - the session must exist (BORNE_ERR_NOT_FOUND), not be cancelled nor have ended at req->now
+**   (BORNE_ERR_SESSION_CLOSED), nor be reserved for a group (BORNE_ERR_SESSION_RESERVED);
+** - if the same person (same first name and name, compared without case and accents, spaces
+**   folded) already holds a registration that is not cancelled for that session, nothing is
+**   written, *out is that registration and the result is BORNE_ERR_ALREADY_REGISTERED;
+** - if no seat is left, BORNE_ERR_SESSION_FULL and nothing is written;
+** - otherwise the registration is inserted as confirmed, the session's seats_taken goes up by
+**   one, the device sequence number goes up by one, an outbox event of kind
+**   "registration.created" is queued, and *out is the new registration.
+** Names must already be validated (see core/text.h); the store keeps them exactly as given.
+** On any other error nothing is written and *out is zeroed. */
+enum borne_err store_register(struct store *st, const struct registration_request *req,
+                              struct registration *out);
+
+/* One registration by id, or by short code. BORNE_ERR_NOT_FOUND if there is none. */
+enum borne_err store_registration_get(struct store *st, const char *id, struct registration *out);
+enum borne_err store_registration_by_code(struct store *st, const char *short_code,
+                                          struct registration *out);
+
+/* How many confirmed registrations this kiosk holds for a session. */
+enum borne_err store_registration_count(struct store *st, const char *session_id, int *out);
+
+/* How many outbox events wait to be synced. */
+enum borne_err store_outbox_pending(struct store *st, int *out);
+
+/* Run SQLite's integrity check; BORNE_ERR_CORRUPT if it finds anything. */
+enum borne_err store_check(struct store *st);
+
+#endif

@@ -1,0 +1,308 @@
+/* The registration form: first name, name, optional e-mail and phone, typed on an on-screen
+** AZERTY keyboard that has the French accented letters. The keyboard follows the field: names
+** get letters and accents (capitals come by themselves at the start of a name), the e-mail
+** gets digits and @, the phone a keypad. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/ui.h"
+
+enum key_kind { KEY_CHAR = 0, KEY_BKSP, KEY_SHIFT, KEY_SPACE, KEY_CONTINUE };
+
+struct key {
+    const char *lower, *upper; /* what is typed, and shown; upper when shift is on */
+    enum key_kind kind;
+    int weight; /* width in quarter-units */
+};
+
+#define K(l, u)                                                                                    \
+    {                                                                                              \
+        l, u, KEY_CHAR, 4                                                                          \
+    }
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, NULL, KEY_CHAR, 0                                                                    \
+    }
+
+/* Names: the French AZERTY letters, then a row of the accents French names need. */
+static const struct key name_rows[][14] = {
+    {K("a", "A"),
+     K("z", "Z"),
+     K("e", "E"),
+     K("r", "R"),
+     K("t", "T"),
+     K("y", "Y"),
+     K("u", "U"),
+     K("i", "I"),
+     K("o", "O"),
+     K("p", "P"),
+     {NULL, NULL, KEY_BKSP, 6},
+     END},
+    {K("q", "Q"), K("s", "S"), K("d", "D"), K("f", "F"), K("g", "G"), K("h", "H"), K("j", "J"),
+     K("k", "K"), K("l", "L"), K("m", "M"), K("'", "'"), K("-", "-"), END},
+    {{NULL, NULL, KEY_SHIFT, 6},
+     K("w", "W"),
+     K("x", "X"),
+     K("c", "C"),
+     K("v", "V"),
+     K("b", "B"),
+     K("n", "N"),
+     K(".", "."),
+     END},
+    {K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"), K("à", "À"), K("â", "Â"), K("ç", "Ç"),
+     K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), END},
+    {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
+};
+
+static const struct key email_rows[][14] = {
+    {K("1", "1"),
+     K("2", "2"),
+     K("3", "3"),
+     K("4", "4"),
+     K("5", "5"),
+     K("6", "6"),
+     K("7", "7"),
+     K("8", "8"),
+     K("9", "9"),
+     K("0", "0"),
+     {NULL, NULL, KEY_BKSP, 6},
+     END},
+    {K("a", "a"), K("z", "z"), K("e", "e"), K("r", "r"), K("t", "t"), K("y", "y"), K("u", "u"),
+     K("i", "i"), K("o", "o"), K("p", "p"), END},
+    {K("q", "q"), K("s", "s"), K("d", "d"), K("f", "f"), K("g", "g"), K("h", "h"), K("j", "j"),
+     K("k", "k"), K("l", "l"), K("m", "m"), END},
+    {K("w", "w"), K("x", "x"), K("c", "c"), K("v", "v"), K("b", "b"), K("n", "n"), K("@", "@"),
+     K(".", "."), K("-", "-"), K("_", "_"), END},
+    {{".fr", ".fr", KEY_CHAR, 8},
+     {".com", ".com", KEY_CHAR, 8},
+     {NULL, NULL, KEY_CONTINUE, 16},
+     END},
+};
+
+static const struct key phone_rows[][14] = {
+    {K("1", "1"), K("2", "2"), K("3", "3"), END},
+    {K("4", "4"), K("5", "5"), K("6", "6"), END},
+    {K("7", "7"), K("8", "8"), K("9", "9"), END},
+    {K("+", "+"), K("0", "0"), {NULL, NULL, KEY_BKSP, 4}, END},
+    {{NULL, NULL, KEY_CONTINUE, 12}, END},
+};
+
+#undef K
+#undef END
+
+static void key_id(const struct key *k, char *id, size_t cap)
+{
+    switch (k->kind) {
+    case KEY_CHAR:
+        snprintf(id, cap, "key:%s", k->lower);
+        return;
+    case KEY_BKSP:
+        snprintf(id, cap, "key:bksp");
+        return;
+    case KEY_SHIFT:
+        snprintf(id, cap, "key:shift");
+        return;
+    case KEY_SPACE:
+        snprintf(id, cap, "key:space");
+        return;
+    case KEY_CONTINUE:
+        snprintf(id, cap, "continue");
+        return;
+    }
+}
+
+/* Keys are as tall as a touch target must be; rows are spaced by half a gap. */
+static int key_height(const struct ui *ui)
+{
+    return ui->theme.touch_min - 4;
+}
+
+static int keyboard_height(const struct ui *ui)
+{
+    return 5 * key_height(ui) + 4 * (ui->theme.gap / 2);
+}
+
+static void keyboard(struct ui *ui, const struct app_state *s, struct rect area)
+{
+    const struct theme *t = &ui->theme;
+    const int kgap = t->gap / 2;
+    const struct key(*rows)[14] = name_rows;
+    int n_rows = 5;
+    if (s->form.focus == FIELD_EMAIL)
+        rows = email_rows;
+    if (s->form.focus == FIELD_PHONE) {
+        rows = phone_rows;
+        /* A keypad as wide as a keyboard would have keys a metre apart: keep it compact. */
+        int pw = area.w / 2;
+        area.x += (area.w - pw) / 2;
+        area.w = pw;
+    }
+    int kh = key_height(ui);
+    if (n_rows * kh + (n_rows - 1) * kgap > area.h)
+        kh = (area.h - (n_rows - 1) * kgap) / n_rows; /* a very small window */
+    int y = area.y;
+    for (int r = 0; r < n_rows; r++, y += kh + kgap) {
+        int total = 0, n = 0;
+        for (; rows[r][n].weight; n++)
+            total += rows[r][n].weight;
+        /* The widest row sets the unit, so that keys are the same size on every row. */
+        int unit = (area.w - 12 * kgap) / 13;
+        if (s->form.focus == FIELD_PHONE)
+            unit = (area.w - 2 * kgap) / 3;
+        int row_w = 0;
+        for (int k = 0; k < n; k++)
+            row_w += rows[r][k].weight * unit / 4 + (k ? kgap : 0);
+        if (row_w > area.w) {
+            unit = unit * area.w / row_w;
+            row_w = area.w;
+        }
+        int x = area.x + (area.w - row_w) / 2;
+        for (int k = 0; k < n; k++) {
+            const struct key *key = &rows[r][k];
+            int kw = key->weight * unit / 4;
+            char id[UI_ID_MAX];
+            key_id(key, id, sizeof id);
+            struct rect rc = {x, y, kw, kh};
+            x += kw + kgap;
+            switch (key->kind) {
+            case KEY_CHAR: {
+                const char *txt = s->form.shift ? key->upper : key->lower;
+                if (ui_button(ui, id, rc, txt, -1, STYLE_KEY))
+                    ui_emit(ui, (struct action){.kind = ACT_TEXT, .text = txt});
+                break;
+            }
+            case KEY_BKSP:
+                if (ui_button(ui, id, rc, NULL, ICON_BACKSPACE, STYLE_KEY))
+                    ui_emit(ui, (struct action){.kind = ACT_BACKSPACE});
+                break;
+            case KEY_SHIFT:
+                if (ui_button(ui, id, rc, NULL, ICON_SHIFT,
+                              s->form.shift ? STYLE_TOGGLE_ON : STYLE_KEY))
+                    ui_emit(ui, (struct action){.kind = ACT_SHIFT});
+                break;
+            case KEY_SPACE:
+                if (ui_button(ui, id, rc, ui_tr(ui, STR_SPACE), -1, STYLE_KEY))
+                    ui_emit(ui, (struct action){.kind = ACT_TEXT, .text = " "});
+                break;
+            case KEY_CONTINUE:
+                if (ui_button(ui, id, rc, ui_tr(ui, STR_CONTINUE), ICON_NEXT, STYLE_PRIMARY))
+                    ui_emit(ui, (struct action){.kind = ACT_SUBMIT_FORM});
+                break;
+            }
+        }
+    }
+}
+
+/* A text field: label above, box, the value's end visible with a caret when focused. */
+static void field(struct ui *ui, const struct app_state *s, enum field f, struct rect r)
+{
+    const struct theme *t = &ui->theme;
+    static const enum i18n_id labels[FIELD_COUNT] = {STR_FIRST_NAME, STR_LAST_NAME, STR_EMAIL,
+                                                     STR_PHONE};
+    char label[96], id[16];
+    if (f == FIELD_EMAIL || f == FIELD_PHONE)
+        snprintf(label, sizeof label, "%s (%s)", ui_tr(ui, labels[f]), ui_tr(ui, STR_OPTIONAL));
+    else
+        snprintf(label, sizeof label, "%s", ui_tr(ui, labels[f]));
+    int lh = ui_line_height(ui, FONT_BODY_BOLD);
+    ui_text(ui, r.x, r.y, FONT_BODY_BOLD, t->text, label, r.w);
+    struct rect box = {r.x, r.y + lh + 2, r.w, r.h - lh - 2};
+    snprintf(id, sizeof id, "field:%d", (int)f);
+    if (ui_area(ui, id, r)) /* the label too: a bigger target */
+        ui_emit(ui, (struct action){.kind = ACT_FOCUS, .arg = (int)f});
+    bool focus = s->form.focus == f;
+    bool wrong = focus && s->notice != NOTICE_NONE;
+    ui_rect(ui, box, t->surface, t->radius / 2, 0);
+    ui_rect(ui, box, wrong ? t->bad : focus ? t->focus : t->border, t->radius / 2, focus ? 4 : 2);
+
+    const char *v = s->form.value[f];
+    int pad = t->gap, vw = box.w - 2 * pad - 6;
+    int vy = box.y + (box.h - ui_line_height(ui, FONT_LABEL)) / 2;
+    int w = ui_text_width(ui, FONT_LABEL, v);
+    int x = box.x + pad;
+    if (w > vw) {
+        /* Show the end of a long value, where the typing happens. */
+        const char *p = v;
+        while (*p && ui_text_width(ui, FONT_LABEL, p) + ui_text_width(ui, FONT_LABEL, "…") > vw) {
+            p++;
+            while (((unsigned char)*p & 0xC0) == 0x80)
+                p++;
+        }
+        x += ui_text(ui, x, vy, FONT_LABEL, t->text_muted, "…", 0);
+        w = ui_text(ui, x, vy, FONT_LABEL, t->text, p, 0);
+    } else {
+        ui_text(ui, x, vy, FONT_LABEL, t->text, v, 0);
+    }
+    if (focus)
+        ui_rect(ui, (struct rect){x + w + 2, vy + 4, 3, ui_line_height(ui, FONT_LABEL) - 8},
+                t->focus, 0, 0);
+}
+
+static enum i18n_id notice_text(enum notice n)
+{
+    switch (n) {
+    case NOTICE_REQUIRED:
+        return STR_ERR_REQUIRED;
+    case NOTICE_TOO_LONG:
+        return STR_ERR_TOO_LONG;
+    case NOTICE_BAD_CHAR:
+        return STR_ERR_BAD_CHAR;
+    case NOTICE_BAD_EMAIL:
+        return STR_ERR_BAD_EMAIL;
+    case NOTICE_BAD_PHONE:
+        return STR_ERR_BAD_PHONE;
+    default:
+        return STR_ERR_CLOSED;
+    }
+}
+
+void view_form(struct ui *ui, const struct app_state *s)
+{
+    const struct theme *t = &ui->theme;
+    char title[300];
+    snprintf(title, sizeof title, "%s", ui_tr(ui, STR_FORM_TITLE));
+    if (s->selected >= 0 && (size_t)s->selected < s->n_sessions)
+        snprintf(title, sizeof title, "%s : %s", ui_tr(ui, STR_FORM_TITLE),
+                 s->catalogue[s->selected].title);
+    int y = ui_top_bar(ui, title, true) + t->gap / 2;
+    int x = t->pad, w = ui->w - 2 * t->pad;
+
+    /* From the bottom up: the keyboard gets full-size keys, the message line two lines, and
+    ** the fields what is left. */
+    int lh = ui_line_height(ui, FONT_BODY);
+    int kb_y = ui->h - t->gap / 2 - keyboard_height(ui);
+    int msg_h = 2 * lh + t->gap / 2;
+    int msg_y = kb_y - t->gap / 2 - msg_h;
+    int fh = (msg_y - t->gap / 2 - y - t->gap / 2) / 2;
+    int fw = (w - t->pad) / 2;
+    for (int f = 0; f < FIELD_COUNT; f++)
+        field(ui, s, (enum field)f,
+              (struct rect){x + (f % 2) * (fw + t->pad), y + (f / 2) * (fh + t->gap / 2), fw, fh});
+
+    if (s->notice != NOTICE_NONE) {
+        char msg[256], n[12];
+        static const enum i18n_id labels[FIELD_COUNT] = {STR_FIRST_NAME, STR_LAST_NAME, STR_EMAIL,
+                                                         STR_PHONE};
+        snprintf(n, sizeof n, "%d",
+                 s->form.focus == FIELD_EMAIL   ? BORNE_EMAIL_MAX_CHARS
+                 : s->form.focus == FIELD_PHONE ? BORNE_PHONE_MAX_CHARS
+                                                : BORNE_NAME_MAX_CHARS);
+        const char *args[] = {s->notice == NOTICE_REQUIRED ? ui_tr(ui, labels[s->form.focus]) : n};
+        i18n_format(msg, sizeof msg, ui_tr(ui, notice_text(s->notice)), args, 1);
+        ui_rect(ui, (struct rect){x, msg_y, w, msg_h}, t->bad, t->radius / 2, 0);
+        ui_icon(ui, (struct rect){x + t->gap, msg_y + (msg_h - lh) / 2, lh, lh}, ICON_WARNING,
+                t->bad_text);
+        int tx = x + 2 * t->gap + lh;
+        int used = ui_text_wrap(ui, (struct rect){tx, msg_y, x + w - t->gap - tx, 0}, FONT_BODY,
+                                t->bad_text, msg, 2, false);
+        (void)used;
+    } else {
+        char msg[256], d[12];
+        snprintf(d, sizeof d, "%d", s->purge_days);
+        const char *args[] = {d};
+        i18n_format(msg, sizeof msg, ui_tr(ui, STR_PRIVACY), args, 1);
+        ui_text_wrap(ui, (struct rect){x, msg_y + t->gap / 4, w, msg_h}, FONT_SMALL, t->text_muted,
+                     msg, 2, false);
+    }
+    keyboard(ui, s, (struct rect){x, kb_y, w, ui->h - kb_y});
+}
