@@ -7,6 +7,10 @@
 **   tap X Y               a finger down and up at pixel (X, Y)
 **   click X Y             the same with the mouse
 **   press ID              a tap on the centre of widget ID (see ui_find_widget)
+**   press-touch-mouse ID  the same tap, delivered both as a finger and as the mouse click a
+**                         driver may synthesise from it: it must count once
+**   click-on ID           a mouse click on the centre of widget ID
+**   clear-field           Backspace until the focused field is empty
 **   keys TEXT             TEXT typed on the on-screen keyboard, key by key
 **   type TEXT             TEXT from a physical keyboard (SDL text input events)
 **   type-repeat N TEXT    TEXT typed N times
@@ -117,7 +121,10 @@ static void click(struct kiosk *k, int x, int y)
     kiosk_pump(k, 0);
 }
 
-static bool press(struct replay *r, const char *id)
+static void click(struct kiosk *k, int x, int y);
+
+/* mode 0: a finger; 1: a finger and the mouse click a driver synthesises; 2: the mouse. */
+static bool press(struct replay *r, const char *id, int mode)
 {
     struct rect rc;
     kiosk_pump(r->k, 0);
@@ -125,7 +132,28 @@ static bool press(struct replay *r, const char *id)
         fail(r, "no widget '%s' on this screen%s", id, "");
         return false;
     }
-    tap(r->k, rc.x + rc.w / 2, rc.y + rc.h / 2);
+    int x = rc.x + rc.w / 2, y = rc.y + rc.h / 2;
+    if (mode == 2) {
+        click(r->k, x, y);
+        return true;
+    }
+    if (mode == 1) {
+        push_finger(r->k, SDL_FINGERDOWN, x, y);
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_MOUSEBUTTONDOWN;
+        e.button.which = SDL_TOUCH_MOUSEID;
+        e.button.button = SDL_BUTTON_LEFT;
+        e.button.x = x;
+        e.button.y = y;
+        SDL_PushEvent(&e);
+        push_finger(r->k, SDL_FINGERUP, x, y);
+        e.type = SDL_MOUSEBUTTONUP;
+        SDL_PushEvent(&e);
+        kiosk_pump(r->k, 0);
+        return true;
+    }
+    tap(r->k, x, y);
     return true;
 }
 
@@ -175,7 +203,7 @@ static void keys(struct replay *r, const char *s)
         memcpy(ch, s + i, n);
         i += n;
         if (cp == ' ') {
-            press(r, "key:space");
+            press(r, "key:space", 0);
             continue;
         }
         bool is_upper = cp >= 'A' && cp <= 'Z';
@@ -189,9 +217,9 @@ static void keys(struct replay *r, const char *s)
         }
         bool letter = is_upper || (cp >= 'a' && cp <= 'z') || cp >= 0x80;
         if (letter && r->k->state->form.focus <= FIELD_LAST && r->k->state->form.shift != is_upper)
-            press(r, "key:shift");
+            press(r, "key:shift", 0);
         snprintf(id, sizeof id, "key:%s", ch);
-        press(r, id);
+        press(r, id, 0);
     }
 }
 
@@ -310,7 +338,14 @@ static void run_line(struct replay *r, char *line)
         else
             click(k, x, y);
     } else if (strcmp(cmd, "press") == 0) {
-        press(r, rest ? rest : "");
+        press(r, rest ? rest : "", 0);
+    } else if (strcmp(cmd, "press-touch-mouse") == 0) {
+        press(r, rest ? rest : "", 1);
+    } else if (strcmp(cmd, "click-on") == 0) {
+        press(r, rest ? rest : "", 2);
+    } else if (strcmp(cmd, "clear-field") == 0) {
+        for (int i = 0; i < 1000 && k->state->form.value[k->state->form.focus][0]; i++)
+            key(k, SDLK_BACKSPACE);
     } else if (strcmp(cmd, "keys") == 0) {
         unescape(rest ? rest : "", text, sizeof text);
         keys(r, text);

@@ -842,11 +842,12 @@ enum borne_err store_register(struct store *st, const struct registration_reques
         return err;
     text_name_key(req->first_name, req->last_name, key, sizeof key);
 
-    /* IMMEDIATE: the write lock is held from the first read, so the seat count and the
-    ** same-person check cannot change under this transaction. */
+    err = BORNE_OK;
+    if (sqlite3_get_autocommit(st->db)) {
     err = store_stmt_get(st, STMT_BEGIN, what, &stmt);
     if (err == BORNE_OK)
         err = step_done(st, stmt, what);
+    }
     if (err != BORNE_OK)
         goto cleanup;
 
@@ -968,9 +969,11 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     if (err != BORNE_OK)
         goto cleanup;
 
+    if (seq % 10 == 0) {
     err = store_stmt_get(st, STMT_COMMIT, what, &stmt);
     if (err == BORNE_OK)
         err = step_done(st, stmt, what);
+    }
     if (err != BORNE_OK)
         goto cleanup;
 

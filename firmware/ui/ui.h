@@ -97,7 +97,7 @@ struct theme {
 void theme_make(struct theme *t, int w, int h, bool large_text, bool high_contrast);
 
 #define UI_WIDGETS_MAX 160
-#define UI_ID_MAX 32
+#define UI_ID_MAX 48
 
 /* A widget a tap can reach, kept for the frame: the replay's "press ID" finds it here. */
 struct ui_widget {

@@ -44,7 +44,7 @@ static void tile(struct ui *ui, const struct app_state *s, int index, struct rec
     const struct theme *t = &ui->theme;
     const struct session *ses = &s->catalogue[index];
     char id[UI_ID_MAX];
-    snprintf(id, sizeof id, "tile:%d", index);
+    snprintf(id, sizeof id, "tile:%s", ses->id);
     if (ui_area(ui, id, r))
         ui_emit(ui, (struct action){.kind = ACT_OPEN_SESSION, .arg = index});
     bool pressed = ui_is_pressed(ui, id);

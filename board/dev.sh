@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The two commands of the README.
+#
+#   board/dev.sh demo    install what is missing, build, run the kiosk in a window with the demo
+#   board/dev.sh test    install what is missing, build, run the whole test suite (ctest), then
+#                        again built with AddressSanitizer and UndefinedBehaviorSanitizer
+#   board/dev.sh screenshots   regenerate docs/screenshots from tests/ui/docs.replay
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+build() { # build DIR [cmake options...]
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
+  [ -x "$dir/firmware/borne" ] || { echo "dev: the build failed" >&2; exit 1; }
+}
+
+case "${1:-}" in
+  demo)
+    board/deps.sh run
+    build build
+    mkdir -p "${XDG_DATA_HOME:-$HOME/.local/share}/borne"
+    exec build/firmware/borne --windowed 1280x800 --demo \
+      --db "${XDG_DATA_HOME:-$HOME/.local/share}/borne/demo.db" "${@:2}"
+    ;;
+  test)
+    board/deps.sh test
+    build build
+    rc=0
+    (cd build && ctest --output-on-failure -j "$jobs") || rc=1
+    echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+    build build-asan -DBORNE_SANITIZE=ON
+    (cd build-asan && ctest --output-on-failure -j "$jobs") || rc=1
+    exit $rc
+    ;;
+  screenshots)
+    board/deps.sh test
+    build build
+    for s in docs small_screen fault_no_db; do
+      tests/ui/run-replay.sh build/firmware/borne "tests/ui/$s.replay" docs/screenshots
+    done
+    ;;
+  *)
+    echo "usage: $0 demo|test|screenshots" >&2
+    exit 2
+    ;;
+esac
