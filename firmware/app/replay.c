@@ -11,6 +11,7 @@
 **                         driver may synthesise from it: it must count once
 **   click-on ID           a mouse click on the centre of widget ID
 **   clear-field           Backspace until the focused field is empty
+**   seek ID               turn pages ("page:next") until widget ID is on screen
 **   keys TEXT             TEXT typed on the on-screen keyboard, key by key
 **   type TEXT             TEXT from a physical keyboard (SDL text input events)
 **   type-repeat N TEXT    TEXT typed N times
@@ -219,6 +220,10 @@ static void keys(struct replay *r, const char *s)
         if (letter && r->k->state->form.focus <= FIELD_LAST && r->k->state->form.shift != is_upper)
             press(r, "key:shift", 0);
         snprintf(id, sizeof id, "key:%s", ch);
+        struct rect rc;
+        kiosk_pump(r->k, 0);
+        if (!ui_find_widget(&r->k->ui, id, &rc) && ui_find_widget(&r->k->ui, "key:accents", &rc))
+            press(r, "key:accents", 0); /* a small screen keeps the accents on a layer */
         press(r, id, 0);
     }
 }
@@ -343,6 +348,16 @@ static void run_line(struct replay *r, char *line)
         press(r, rest ? rest : "", 1);
     } else if (strcmp(cmd, "click-on") == 0) {
         press(r, rest ? rest : "", 2);
+    } else if (strcmp(cmd, "seek") == 0) {
+        struct rect rc;
+        kiosk_pump(k, 0);
+        for (int i = 0; i < 50 && !ui_find_widget(&k->ui, rest ? rest : "", &rc); i++) {
+            if (!ui_find_widget(&k->ui, "page:next", &rc))
+                break;
+            press(r, "page:next", 0);
+        }
+        if (!ui_find_widget(&k->ui, rest ? rest : "", &rc))
+            fail(r, "'%s' is on no page%s", rest ? rest : "", "");
     } else if (strcmp(cmd, "clear-field") == 0) {
         for (int i = 0; i < 1000 && k->state->form.value[k->state->form.focus][0]; i++)
             key(k, SDLK_BACKSPACE);

@@ -355,13 +355,16 @@ void app_reduce(struct app_state *s, const struct action *a)
     case ACT_FOCUS:
         if (s->screen == SCREEN_FORM && a->arg >= 0 && a->arg < FIELD_COUNT) {
             s->form.focus = (enum field)a->arg;
+            s->form.accents = false;
             s->notice = NOTICE_NONE;
             auto_shift(&s->form);
         }
         break;
     case ACT_TEXT:
-        if (s->screen == SCREEN_FORM && a->text)
+        if (s->screen == SCREEN_FORM && a->text) {
             type_text(s, a->text);
+            s->form.accents = false; /* one accented letter, then back, as on a phone */
+        }
         break;
     case ACT_BACKSPACE:
         if (s->screen == SCREEN_FORM) {
@@ -373,6 +376,9 @@ void app_reduce(struct app_state *s, const struct action *a)
         break;
     case ACT_SHIFT:
         s->form.shift = !s->form.shift;
+        break;
+    case ACT_ACCENTS:
+        s->form.accents = !s->form.accents;
         break;
     case ACT_SUBMIT_FORM:
         if (s->screen == SCREEN_FORM && check_form(s)) {

@@ -81,6 +81,7 @@ enum action_kind {
     ACT_TEXT,            /* text: UTF-8 typed into the focused field */
     ACT_BACKSPACE,       /* erase one character of the focused field */
     ACT_SHIFT,           /* next letter in capitals (or back to small letters) */
+    ACT_ACCENTS,         /* show the accented letters (small screens), or back */
     ACT_SUBMIT_FORM,     /* "Continuer": check the form, go to confirmation */
     ACT_CONFIRM,         /* "Confirmer": record the registration */
     ACT_REGISTERED,      /* effect result: err, reg (NULL if err is not OK/ALREADY) */
@@ -103,7 +104,8 @@ struct action {
 struct form {
     char value[FIELD_COUNT][BORNE_EMAIL_MAX]; /* the largest field's size fits all */
     enum field focus;
-    bool shift; /* next letter in capitals */
+    bool shift;   /* next letter in capitals */
+    bool accents; /* a small screen shows the accented letters instead of the plain ones */
 };
 
 /* The whole state of the kiosk's screen. One instance, owned by the loop. */

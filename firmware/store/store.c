@@ -20,11 +20,11 @@
 /* The hot statements; see enum store_stmt. The column lists are shared with the readers below
 ** (read_session, read_registration), which take the columns in this order. */
 #define SESSION_COLUMNS                                                                            \
-    "s.id, s.title, s.description, s.kind, s.room_id, coalesce(r.name, ''), s.organiser, "       \
-    "s.starts_at, s.ends_at, s.capacity, s.seats_taken, s.reserved_for, s.cancelled "             \
+    "s.id, s.title, s.description, s.kind, s.room_id, coalesce(r.name, ''), s.organiser, "         \
+    "s.starts_at, s.ends_at, s.capacity, s.seats_taken, s.reserved_for, s.cancelled "              \
     "FROM sessions s LEFT JOIN rooms r ON r.id = s.room_id "
 #define REGISTRATION_COLUMNS                                                                       \
-    "id, session_id, first_name, last_name, email, phone, short_code, status, created_at, "      \
+    "id, session_id, first_name, last_name, email, phone, short_code, status, created_at, "        \
     "device_seq FROM registrations "
 
 static const char *const stmt_sql[STMT_COUNT] = {
@@ -45,17 +45,17 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "seats_taken = excluded.seats_taken, reserved_for = excluded.reserved_for, "
         "cancelled = excluded.cancelled",
     [STMT_SESSION_COUNT] = "SELECT count(*) FROM sessions",
-    [STMT_SESSIONS_BETWEEN] = "SELECT " SESSION_COLUMNS
-                              "WHERE s.ends_at > ?1 AND s.starts_at < ?2 AND s.cancelled = 0 "
-                              "ORDER BY s.starts_at, s.title, s.id LIMIT ?3",
+    [STMT_SESSIONS_BETWEEN] =
+        "SELECT " SESSION_COLUMNS "WHERE s.ends_at > ?1 AND s.starts_at < ?2 AND s.cancelled = 0 "
+        "ORDER BY s.starts_at, s.title, s.id LIMIT ?3",
     [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS "WHERE s.id = ?1",
     [STMT_REGISTER_SESSION] =
         "SELECT cancelled, ends_at, reserved_for, capacity, seats_taken FROM sessions "
         "WHERE id = ?1",
     /* "status != 2" is written exactly as in the partial index registrations_person, so that
     ** the planner uses it. */
-    [STMT_REGISTER_SAME_PERSON] = "SELECT " REGISTRATION_COLUMNS
-                                  "WHERE session_id = ?1 AND name_key = ?2 AND status != 2",
+    [STMT_REGISTER_SAME_PERSON] =
+        "SELECT " REGISTRATION_COLUMNS "WHERE session_id = ?1 AND name_key = ?2 AND status != 2",
     [STMT_SEAT_TAKE] = "UPDATE sessions SET seats_taken = seats_taken + 1 "
                        "WHERE id = ?1 AND seats_taken < capacity",
     [STMT_SEQ_NEXT] = "UPDATE meta SET value = value + 1 WHERE key = 'device_seq'",
@@ -182,9 +182,9 @@ enum borne_err store_fail_sqlite(struct store *st, const char *what, int rc)
 
     /* The system's reason tells staff what to fix ("No such file or directory", "No space
     ** left on device"); it is only meaningful after a failed file operation. */
-    if (sys != 0 && (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR ||
-                     primary == SQLITE_FULL || primary == SQLITE_READONLY ||
-                     primary == SQLITE_PERM)) {
+    if (sys != 0 &&
+        (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+         primary == SQLITE_READONLY || primary == SQLITE_PERM)) {
         char sysmsg[128];
         if (strerror_r(sys, sysmsg, sizeof sysmsg) != 0)
             snprintf(sysmsg, sizeof sysmsg, "errno %d", sys);
@@ -192,8 +192,7 @@ enum borne_err store_fail_sqlite(struct store *st, const char *what, int rc)
         ** (growing the shared-memory index, syncing): it is still a full disk. */
         if (sys == ENOSPC)
             err = BORNE_ERR_DISK_FULL;
-        snprintf(st->errmsg, sizeof st->errmsg, "%s: %s (%s, %s)", what, msg, rc_name(rc),
-                 sysmsg);
+        snprintf(st->errmsg, sizeof st->errmsg, "%s: %s (%s, %s)", what, msg, rc_name(rc), sysmsg);
     } else {
         snprintf(st->errmsg, sizeof st->errmsg, "%s: %s (%s)", what, msg, rc_name(rc));
     }
@@ -324,8 +323,8 @@ static void read_session(sqlite3_stmt *stmt, struct session *out)
     column_copy(stmt, 2, out->description, sizeof out->description);
     int kind = sqlite3_column_int(stmt, 3);
     /* A kind added by a later version reads as a workshop rather than indexing past a table. */
-    out->kind = (kind >= 0 && kind < SESSION_KIND_COUNT) ? (enum session_kind)kind
-                                                         : SESSION_WORKSHOP;
+    out->kind =
+        (kind >= 0 && kind < SESSION_KIND_COUNT) ? (enum session_kind)kind : SESSION_WORKSHOP;
     column_copy(stmt, 4, out->room_id, sizeof out->room_id);
     column_copy(stmt, 5, out->room_name, sizeof out->room_name);
     column_copy(stmt, 6, out->organiser, sizeof out->organiser);
@@ -385,10 +384,10 @@ static bool make_uuid(char *out, size_t cap)
     }
     b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    int n = snprintf(out, cap,
-                     "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-                     b[12], b[13], b[14], b[15]);
+    int n =
+        snprintf(out, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                 b[13], b[14], b[15]);
     return n == 36;
 }
 
@@ -425,8 +424,8 @@ static enum borne_err configure(struct store *st, const char *what)
         return store_fail(st, BORNE_ERR_CANT_OPEN,
                           "%s: cannot use write-ahead logging (journal mode stays '%s')", what,
                           value);
-    rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL,
-                      NULL, NULL);
+    rc = sqlite3_exec(st->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", NULL, NULL,
+                      NULL);
     if (rc != SQLITE_OK)
         return store_fail_sqlite(st, what, rc);
     /* foreign_keys is silently a no-op in a build without them. */
@@ -444,15 +443,18 @@ static enum borne_err load_device_id(struct store *st, const char *what)
 {
     char id[BORNE_ID_MAX];
     char buf[2 * BORNE_ID_MAX];
-    int rc = query_text(st->db, "SELECT value FROM meta WHERE key = 'device_id'", buf,
-                        sizeof buf);
+    int rc = query_text(st->db, "SELECT value FROM meta WHERE key = 'device_id'", buf, sizeof buf);
     if (rc != SQLITE_OK)
         return store_fail_sqlite(st, what, rc);
     if (buf[0] == '\0') {
         sqlite3_stmt *stmt = NULL;
-        if (!make_uuid(id, sizeof id))
+        if (!make_uuid(id, sizeof id)) {
+            char sysmsg[128];
+            if (strerror_r(errno, sysmsg, sizeof sysmsg) != 0)
+                snprintf(sysmsg, sizeof sysmsg, "errno %d", errno);
             return store_fail(st, BORNE_ERR_IO, "%s: no random numbers for the device id (%s)",
-                              what, strerror(errno));
+                              what, sysmsg);
+        }
         rc = sqlite3_prepare_v2(st->db,
                                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?1)",
                                 -1, &stmt, NULL);
@@ -466,8 +468,7 @@ static enum borne_err load_device_id(struct store *st, const char *what)
             return err;
         }
         sqlite3_finalize(stmt);
-        rc = query_text(st->db, "SELECT value FROM meta WHERE key = 'device_id'", buf,
-                        sizeof buf);
+        rc = query_text(st->db, "SELECT value FROM meta WHERE key = 'device_id'", buf, sizeof buf);
         if (rc != SQLITE_OK)
             return store_fail_sqlite(st, what, rc);
     }
@@ -586,8 +587,10 @@ static enum borne_err check_catalogue(struct store *st, const struct room *rooms
                                       const struct session *sessions, size_t n_sessions)
 {
     if ((n_rooms && !rooms) || (n_sessions && !sessions))
-        return store_fail(st, BORNE_ERR_INVALID, "catalogue_put: no array for %zu rooms, %zu "
-                                                 "sessions", n_rooms, n_sessions);
+        return store_fail(st, BORNE_ERR_INVALID,
+                          "catalogue_put: no array for %zu rooms, %zu "
+                          "sessions",
+                          n_rooms, n_sessions);
     for (size_t i = 0; i < n_rooms; i++) {
         const struct room *r = &rooms[i];
         if (!FIELD_OK(r->id) || !FIELD_OK(r->name) || !r->id[0])
@@ -782,12 +785,11 @@ cleanup:
 
 static enum borne_err check_request(struct store *st, const struct registration_request *req)
 {
-    if (!FIELD_OK(req->registration_id) || !FIELD_OK(req->event_id) ||
-        !FIELD_OK(req->session_id) || !FIELD_OK(req->first_name) || !FIELD_OK(req->last_name) ||
-        !FIELD_OK(req->email) || !FIELD_OK(req->phone) || !FIELD_OK(req->short_code))
+    if (!FIELD_OK(req->registration_id) || !FIELD_OK(req->event_id) || !FIELD_OK(req->session_id) ||
+        !FIELD_OK(req->first_name) || !FIELD_OK(req->last_name) || !FIELD_OK(req->email) ||
+        !FIELD_OK(req->phone) || !FIELD_OK(req->short_code))
         return store_fail(st, BORNE_ERR_INVALID, "register: a field is not terminated");
-    if (!req->registration_id[0] || !req->event_id[0] || !req->session_id[0] ||
-        !req->short_code[0])
+    if (!req->registration_id[0] || !req->event_id[0] || !req->session_id[0] || !req->short_code[0])
         return store_fail(st, BORNE_ERR_INVALID, "register: missing id or short code");
     if (!req->first_name[0] || !req->last_name[0])
         return store_fail(st, BORNE_ERR_INVALID, "register: missing first name or name");
@@ -842,12 +844,11 @@ enum borne_err store_register(struct store *st, const struct registration_reques
         return err;
     text_name_key(req->first_name, req->last_name, key, sizeof key);
 
-    err = BORNE_OK;
-    if (sqlite3_get_autocommit(st->db)) {
+    /* IMMEDIATE: the write lock is held from the first read, so the seat count and the
+    ** same-person check cannot change under this transaction. */
     err = store_stmt_get(st, STMT_BEGIN, what, &stmt);
     if (err == BORNE_OK)
         err = step_done(st, stmt, what);
-    }
     if (err != BORNE_OK)
         goto cleanup;
 
@@ -969,11 +970,9 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     if (err != BORNE_OK)
         goto cleanup;
 
-    if (seq % 10 == 0) {
     err = store_stmt_get(st, STMT_COMMIT, what, &stmt);
     if (err == BORNE_OK)
         err = step_done(st, stmt, what);
-    }
     if (err != BORNE_OK)
         goto cleanup;
 
@@ -1038,8 +1037,8 @@ enum borne_err store_registration_get(struct store *st, const char *id, struct r
 enum borne_err store_registration_by_code(struct store *st, const char *short_code,
                                           struct registration *out)
 {
-    return registration_lookup(st, STMT_REGISTRATION_BY_CODE, "registration_by_code",
-                               short_code, out);
+    return registration_lookup(st, STMT_REGISTRATION_BY_CODE, "registration_by_code", short_code,
+                               out);
 }
 
 enum borne_err store_registration_count(struct store *st, const char *session_id, int *out)

@@ -43,10 +43,10 @@ enum store_stmt {
 };
 
 struct store {
-    sqlite3 *db;                        /* owned; closed by store_close() */
-    sqlite3_stmt *stmt[STMT_COUNT];     /* owned; NULL until first used */
-    char device_id[BORNE_ID_MAX];       /* read (or made) once at open */
-    char errmsg[STORE_ERRMSG_MAX];      /* detail of the last failed call, "" after success */
+    sqlite3 *db;                    /* owned; closed by store_close() */
+    sqlite3_stmt *stmt[STMT_COUNT]; /* owned; NULL until first used */
+    char device_id[BORNE_ID_MAX];   /* read (or made) once at open */
+    char errmsg[STORE_ERRMSG_MAX];  /* detail of the last failed call, "" after success */
 };
 
 /* Record a failure of SQLite call `rc` while doing `what` ("register", "open /x.db") and

@@ -168,8 +168,8 @@ enum borne_err store_schema_migrate(struct store *st)
         return store_fail_sqlite(st, "open: read schema version", rc);
     if (version > MIGRATION_COUNT)
         return store_fail(st, BORNE_ERR_TOO_NEW,
-                          "open: schema version %d is newer than this program knows (%d)",
-                          version, MIGRATION_COUNT);
+                          "open: schema version %d is newer than this program knows (%d)", version,
+                          MIGRATION_COUNT);
 
     while (version < MIGRATION_COUNT) {
         char what[64];

@@ -279,8 +279,11 @@ bool ui_button(struct ui *ui, const char *id, struct rect r, const char *label, 
     ui_rect(ui, r, bg, t->radius, 0);
     if (border)
         ui_rect(ui, r, border, t->radius, pressed ? 4 : 2);
-    if (style == STYLE_TAB || style == STYLE_TAB_ON)
+    if (style == STYLE_TAB || style == STYLE_TAB_ON) {
         font = FONT_BODY_BOLD;
+        if (label && ui_text_width(ui, font, label) > r.w - t->gap)
+            font = FONT_SMALL; /* "Aujourd'hui" whole in small type beats "Aujou…" */
+    }
     int lh = ui_line_height(ui, font);
     int isz = lh * 3 / 4;
     int tw = label ? ui_text_width(ui, font, label) : 0;

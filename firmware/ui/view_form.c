@@ -7,7 +7,7 @@
 
 #include "ui/ui.h"
 
-enum key_kind { KEY_CHAR = 0, KEY_BKSP, KEY_SHIFT, KEY_SPACE, KEY_CONTINUE };
+enum key_kind { KEY_CHAR = 0, KEY_BKSP, KEY_SHIFT, KEY_SPACE, KEY_CONTINUE, KEY_ACCENTS };
 
 struct key {
     const char *lower, *upper; /* what is typed, and shown; upper when shift is on */
@@ -51,6 +51,27 @@ static const struct key name_rows[][14] = {
      END},
     {K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"), K("à", "À"), K("â", "Â"), K("ç", "Ç"),
      K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), END},
+    {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
+};
+
+/* Names on a small screen: four rows, the accents on a layer of their own behind "é à ç". */
+static const struct key name_rows_small[][14] = {
+    {K("a", "A"), K("z", "Z"), K("e", "E"), K("r", "R"), K("t", "T"), K("y", "Y"), K("u", "U"),
+     K("i", "I"), K("o", "O"), K("p", "P"), {NULL, NULL, KEY_BKSP, 6}, END},
+    {K("q", "Q"), K("s", "S"), K("d", "D"), K("f", "F"), K("g", "G"), K("h", "H"), K("j", "J"),
+     K("k", "K"), K("l", "L"), K("m", "M"), K("'", "'"), K("-", "-"), END},
+    {{NULL, NULL, KEY_SHIFT, 6}, K("w", "W"), K("x", "X"), K("c", "C"), K("v", "V"), K("b", "B"),
+     K("n", "N"), K(".", "."), {"é à ç", "abc", KEY_ACCENTS, 10}, END},
+    {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
+};
+
+static const struct key accent_rows_small[][14] = {
+    {K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"), K("à", "À"), K("â", "Â"), K("ç", "Ç"),
+     {NULL, NULL, KEY_BKSP, 6}, END},
+    {K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), K("'", "'"),
+     K("-", "-"), END},
+    {{NULL, NULL, KEY_SHIFT, 6}, K("w", "W"), K("x", "X"), K("c", "C"), K("v", "V"), K("b", "B"),
+     K("n", "N"), K(".", "."), {"é à ç", "abc", KEY_ACCENTS, 10}, END},
     {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
 };
 
@@ -108,6 +129,9 @@ static void key_id(const struct key *k, char *id, size_t cap)
     case KEY_CONTINUE:
         snprintf(id, cap, "continue");
         return;
+    case KEY_ACCENTS:
+        snprintf(id, cap, "key:accents");
+        return;
     }
 }
 
@@ -117,17 +141,21 @@ static int key_height(const struct ui *ui)
     return ui->theme.touch_min - 4;
 }
 
-static int keyboard_height(const struct ui *ui)
+static int keyboard_height(const struct ui *ui, int n_rows)
 {
-    return 5 * key_height(ui) + 4 * (ui->theme.gap / 2);
+    return n_rows * key_height(ui) + (n_rows - 1) * (ui->theme.gap / 2);
 }
 
-static void keyboard(struct ui *ui, const struct app_state *s, struct rect area)
+static void keyboard(struct ui *ui, const struct app_state *s, struct rect area, bool small)
 {
     const struct theme *t = &ui->theme;
     const int kgap = t->gap / 2;
     const struct key(*rows)[14] = name_rows;
     int n_rows = 5;
+    if (small && s->form.focus <= FIELD_LAST) {
+        rows = s->form.accents ? accent_rows_small : name_rows_small;
+        n_rows = 4;
+    }
     if (s->form.focus == FIELD_EMAIL)
         rows = email_rows;
     if (s->form.focus == FIELD_PHONE) {
@@ -188,25 +216,33 @@ static void keyboard(struct ui *ui, const struct app_state *s, struct rect area)
                 if (ui_button(ui, id, rc, ui_tr(ui, STR_CONTINUE), ICON_NEXT, STYLE_PRIMARY))
                     ui_emit(ui, (struct action){.kind = ACT_SUBMIT_FORM});
                 break;
+            case KEY_ACCENTS:
+                if (ui_button(ui, id, rc, s->form.accents ? key->upper : key->lower, -1,
+                              s->form.accents ? STYLE_TOGGLE_ON : STYLE_KEY))
+                    ui_emit(ui, (struct action){.kind = ACT_ACCENTS});
+                break;
             }
         }
     }
 }
 
-/* A text field: label above, box, the value's end visible with a caret when focused. */
-static void field(struct ui *ui, const struct app_state *s, enum field f, struct rect r)
+/* A text field: label above the box (or inside it, compact), the value's end visible with a
+** caret when focused. */
+static void field(struct ui *ui, const struct app_state *s, enum field f, struct rect r,
+                  bool compact)
 {
     const struct theme *t = &ui->theme;
     static const enum i18n_id labels[FIELD_COUNT] = {STR_FIRST_NAME, STR_LAST_NAME, STR_EMAIL,
                                                      STR_PHONE};
     char label[96], id[16];
-    if (f == FIELD_EMAIL || f == FIELD_PHONE)
+    if ((f == FIELD_EMAIL || f == FIELD_PHONE) && !compact)
         snprintf(label, sizeof label, "%s (%s)", ui_tr(ui, labels[f]), ui_tr(ui, STR_OPTIONAL));
     else
         snprintf(label, sizeof label, "%s", ui_tr(ui, labels[f]));
-    int lh = ui_line_height(ui, FONT_BODY_BOLD);
-    ui_text(ui, r.x, r.y, FONT_BODY_BOLD, t->text, label, r.w);
+    int lh = ui_line_height(ui, compact ? FONT_SMALL : FONT_BODY_BOLD);
     struct rect box = {r.x, r.y + lh + 2, r.w, r.h - lh - 2};
+    if (compact)
+        box = r;
     snprintf(id, sizeof id, "field:%d", (int)f);
     if (ui_area(ui, id, r)) /* the label too: a bigger target */
         ui_emit(ui, (struct action){.kind = ACT_FOCUS, .arg = (int)f});
@@ -214,10 +250,16 @@ static void field(struct ui *ui, const struct app_state *s, enum field f, struct
     bool wrong = focus && s->notice != NOTICE_NONE;
     ui_rect(ui, box, t->surface, t->radius / 2, 0);
     ui_rect(ui, box, wrong ? t->bad : focus ? t->focus : t->border, t->radius / 2, focus ? 4 : 2);
+    if (compact)
+        ui_text(ui, r.x + t->gap, r.y + 4, FONT_SMALL, t->text_muted, label, r.w - 2 * t->gap);
+    else
+        ui_text(ui, r.x, r.y, FONT_BODY_BOLD, t->text, label, r.w);
 
     const char *v = s->form.value[f];
     int pad = t->gap, vw = box.w - 2 * pad - 6;
     int vy = box.y + (box.h - ui_line_height(ui, FONT_LABEL)) / 2;
+    if (compact)
+        vy = box.y + 2 + lh + (box.h - lh - ui_line_height(ui, FONT_LABEL)) / 2;
     int w = ui_text_width(ui, FONT_LABEL, v);
     int x = box.x + pad;
     if (w > vw) {
@@ -268,16 +310,35 @@ void view_form(struct ui *ui, const struct app_state *s)
     int x = t->pad, w = ui->w - 2 * t->pad;
 
     /* From the bottom up: the keyboard gets full-size keys, the message line two lines, and
-    ** the fields what is left. */
+    ** the fields what is left. Where that is too little for fields with their label above (a
+    ** 7" screen, large text), the four fields stand in one row with the label inside; where
+    ** even that does not fit, the accents go on a layer of their own and the keyboard has
+    ** four rows. Keys never shrink below a fingertip. */
     int lh = ui_line_height(ui, FONT_BODY);
-    int kb_y = ui->h - t->gap / 2 - keyboard_height(ui);
     int msg_h = 2 * lh + t->gap / 2;
+    int lh_label = ui_line_height(ui, FONT_BODY_BOLD);
+    int need_2x2 = 2 * (lh_label + 2 + t->touch_min * 2 / 3) + t->gap / 2;
+    int need_row = ui_line_height(ui, FONT_SMALL) + ui_line_height(ui, FONT_LABEL) + t->gap;
+    if (need_row < t->touch_min)
+        need_row = t->touch_min;
+    int room5 = ui->h - t->gap / 2 - keyboard_height(ui, 5) - t->gap / 2 - msg_h - t->gap - y;
+    bool compact = room5 < need_2x2, small = compact && room5 < need_row;
+    int kb_y = ui->h - t->gap / 2 - keyboard_height(ui, small ? 4 : 5);
     int msg_y = kb_y - t->gap / 2 - msg_h;
-    int fh = (msg_y - t->gap / 2 - y - t->gap / 2) / 2;
-    int fw = (w - t->pad) / 2;
-    for (int f = 0; f < FIELD_COUNT; f++)
-        field(ui, s, (enum field)f,
-              (struct rect){x + (f % 2) * (fw + t->pad), y + (f / 2) * (fh + t->gap / 2), fw, fh});
+    int fields_h = msg_y - t->gap / 2 - y;
+    if (compact) {
+        int fw = (w - 3 * t->gap) / 4;
+        for (int f = 0; f < FIELD_COUNT; f++)
+            field(ui, s, (enum field)f, (struct rect){x + f * (fw + t->gap), y, fw, fields_h},
+                  true);
+    } else {
+        int fh = (fields_h - t->gap / 2) / 2, fw = (w - t->pad) / 2;
+        for (int f = 0; f < FIELD_COUNT; f++)
+            field(ui, s, (enum field)f,
+                  (struct rect){x + (f % 2) * (fw + t->pad), y + (f / 2) * (fh + t->gap / 2), fw,
+                                fh},
+                  false);
+    }
 
     if (s->notice != NOTICE_NONE) {
         char msg[256], n[12];
@@ -292,17 +353,25 @@ void view_form(struct ui *ui, const struct app_state *s)
         ui_rect(ui, (struct rect){x, msg_y, w, msg_h}, t->bad, t->radius / 2, 0);
         ui_icon(ui, (struct rect){x + t->gap, msg_y + (msg_h - lh) / 2, lh, lh}, ICON_WARNING,
                 t->bad_text);
-        int tx = x + 2 * t->gap + lh;
-        int used = ui_text_wrap(ui, (struct rect){tx, msg_y, x + w - t->gap - tx, 0}, FONT_BODY,
-                                t->bad_text, msg, 2, false);
-        (void)used;
+        /* Measure first (into a scratch list) to centre one line or two in the box. */
+        int tx = x + 2 * t->gap + lh, tw = x + w - t->gap - tx;
+        size_t mark = ui->dl->n, text_mark = ui->dl->text_len;
+        int used = ui_text_wrap(ui, (struct rect){tx, 0, tw, 0}, FONT_BODY, t->bad_text, msg, 2,
+                                false);
+        ui->dl->n = mark;
+        ui->dl->text_len = text_mark;
+        ui_text_wrap(ui, (struct rect){tx, msg_y + (msg_h - used) / 2, tw, 0}, FONT_BODY,
+                     t->bad_text, msg, 2, false);
     } else {
-        char msg[256], d[12];
+        char msg[400], d[12];
         snprintf(d, sizeof d, "%d", s->purge_days);
         const char *args[] = {d};
-        i18n_format(msg, sizeof msg, ui_tr(ui, STR_PRIVACY), args, 1);
+        size_t n = 0;
+        if (compact) /* the labels no longer say it */
+            n = (size_t)snprintf(msg, sizeof msg, "%s ", ui_tr(ui, STR_OPTIONAL_FIELDS));
+        i18n_format(msg + n, sizeof msg - n, ui_tr(ui, STR_PRIVACY), args, 1);
         ui_text_wrap(ui, (struct rect){x, msg_y + t->gap / 4, w, msg_h}, FONT_SMALL, t->text_muted,
                      msg, 2, false);
     }
-    keyboard(ui, s, (struct rect){x, kb_y, w, ui->h - kb_y});
+    keyboard(ui, s, (struct rect){x, kb_y, w, ui->h - kb_y}, small);
 }

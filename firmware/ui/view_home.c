@@ -179,14 +179,22 @@ void view_home(struct ui *ui, const struct app_state *s)
     int idx[APP_CATALOGUE_MAX];
     size_t n = app_sessions_of_day(s, s->day, idx, APP_CATALOGUE_MAX);
     int pager_h = t->touch_min + t->gap;
-    int cols = s->large_text ? 2 : 3, rows = 2;
+    int area_h = ui->h - y - pager_h - t->gap;
+    int cols = s->large_text ? 2 : 3;
     if (ui->w < 900)
         cols = s->large_text ? 1 : 2;
+    /* As many rows as tiles fit with their time, two lines of title and the badge. */
+    int tile_min = ui_line_height(ui, FONT_BODY_BOLD) + 2 * ui_line_height(ui, FONT_LABEL) +
+                   ui_line_height(ui, FONT_SMALL) + 3 * t->gap;
+    int rows = (area_h + t->gap) / (tile_min + t->gap);
+    if (rows < 1)
+        rows = 1;
+    if (rows > 3)
+        rows = 3;
     int per_page = cols * rows;
     int pages = n == 0 ? 1 : (int)((n + (size_t)per_page - 1) / (size_t)per_page);
     int page = s->page < pages ? s->page : pages - 1;
 
-    int area_h = ui->h - y - pager_h - t->gap;
     if (n == 0) {
         ui_text_wrap(ui, (struct rect){t->pad, y + area_h / 3, ui->w - 2 * t->pad, area_h},
                      FONT_LABEL, t->text, ui_tr(ui, STR_NO_SESSION_DAY), 4, true);
