@@ -234,7 +234,7 @@ static void field(struct ui *ui, const struct app_state *s, enum field f, struct
     const struct theme *t = &ui->theme;
     static const enum i18n_id labels[FIELD_COUNT] = {STR_FIRST_NAME, STR_LAST_NAME, STR_EMAIL,
                                                      STR_PHONE};
-    char label[96], id[16];
+    char label[96], id[24];
     if ((f == FIELD_EMAIL || f == FIELD_PHONE) && !compact)
         snprintf(label, sizeof label, "%s (%s)", ui_tr(ui, labels[f]), ui_tr(ui, STR_OPTIONAL));
     else
