@@ -12,6 +12,8 @@
 **   click-on ID           a mouse click on the centre of widget ID
 **   clear-field           Backspace until the focused field is empty
 **   seek ID               turn pages ("page:next") until widget ID is on screen
+**   bench-taps N ID1 ID2  tap ID1 and ID2 in turn N times; print tap-to-frame latencies
+**                         (benchmarks: figures, never a pass/fail)
 **   keys TEXT             TEXT typed on the on-screen keyboard, key by key
 **   type TEXT             TEXT from a physical keyboard (SDL text input events)
 **   type-repeat N TEXT    TEXT typed N times
@@ -239,6 +241,45 @@ static void advance(struct kiosk *k, int64_t ms)
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Time from the finger's events being queued to the frame presented, tap after tap. */
+static void bench_taps(struct replay *r, const char *args)
+{
+    char id[2][UI_ID_MAX];
+    int n = 0;
+    if (sscanf(args, "%d %47s %47s", &n, id[0], id[1]) != 3 || n < 1 || n > 100000) {
+        fail(r, "bench-taps needs N ID1 ID2%s%s", "", "");
+        return;
+    }
+    double *ms = calloc((size_t)n, sizeof *ms);
+    if (!ms)
+        return;
+    unsigned long frames0 = r->k->frames;
+    for (int i = 0; i < n && r->failures == 0; i++) {
+        struct rect rc;
+        kiosk_pump(r->k, 0);
+        if (!ui_find_widget(&r->k->ui, id[i % 2], &rc)) {
+            fail(r, "no widget '%s' on this screen%s", id[i % 2], "");
+            break;
+        }
+        Uint64 t0 = SDL_GetPerformanceCounter();
+        tap(r->k, rc.x + rc.w / 2, rc.y + rc.h / 2);
+        ms[i] = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
+                (double)SDL_GetPerformanceFrequency();
+    }
+    if (r->failures == 0) {
+        qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+        printf("tap to frame over %d taps (%lu frames): median %.2f ms, p95 %.2f ms, max %.2f ms\n",
+               n, r->k->frames - frames0, ms[n / 2], ms[(n * 95) / 100], ms[n - 1]);
+    }
+    free(ms);
+}
+
 static const char *const screens[SCREEN_COUNT] = {"home",    "session", "form",
                                                   "confirm", "done",    "fault"};
 static const char *const notices[] = {"none",      "required",  "too-long", "bad-char", "bad-email",
@@ -348,6 +389,8 @@ static void run_line(struct replay *r, char *line)
         press(r, rest ? rest : "", 1);
     } else if (strcmp(cmd, "click-on") == 0) {
         press(r, rest ? rest : "", 2);
+    } else if (strcmp(cmd, "bench-taps") == 0) {
+        bench_taps(r, rest ? rest : "");
     } else if (strcmp(cmd, "seek") == 0) {
         struct rect rc;
         kiosk_pump(k, 0);

@@ -59,7 +59,6 @@ enum borne_err render_create(SDL_Renderer *r, const char *fonts_dir, struct rend
         }
         fclose(fp);
     }
-    SDL_SetRenderDrawBlendMode(r, SDL_BLENDMODE_BLEND);
     *out = rd;
     return BORNE_OK;
 }
@@ -210,9 +209,17 @@ static int rounded_path(SDL_FPoint *pts, float x, float y, float w, float h, flo
     return n;
 }
 
+/* Opaque shapes are copied, not blended: SDL's software renderer blends every pixel of a
+** fill when asked to, even at full alpha, and the background alone is a million pixels. */
+static void set_blend(struct renderer *rd, SDL_Color col)
+{
+    SDL_SetRenderDrawBlendMode(rd->r, col.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+}
+
 static void draw_rect(struct renderer *rd, const struct draw_cmd *c)
 {
     SDL_Color col = rgba(c->color);
+    set_blend(rd, col);
     if (c->radius == 0 && c->border == 0) {
         SDL_SetRenderDrawColor(rd->r, col.r, col.g, col.b, col.a);
         SDL_RenderFillRect(rd->r, &(SDL_Rect){c->x, c->y, c->w, c->h});
@@ -314,6 +321,7 @@ static void draw_icon(struct renderer *rd, const struct draw_cmd *c)
 {
     float s = (float)(c->w < c->h ? c->w : c->h);
     struct pen p = {rd->r, rgba(c->color), c->x + (c->w - s) / 2.0f, c->y + (c->h - s) / 2.0f, s};
+    set_blend(rd, p.col);
     const float w = 0.14f;
     switch ((enum ui_icon)c->icon) {
     case ICON_BACK:
