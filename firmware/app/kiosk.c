@@ -33,10 +33,26 @@ static int64_t wall_now(const struct kiosk *k)
 
 /* --- effects: the only place where the state's wishes meet the store --------------------- */
 
+/* What the form promises: personal data goes purge_days after the session. Run whenever the
+** catalogue is read again, that is at start and each time a session ends. */
+static void purge(struct kiosk *k)
+{
+    int n = 0;
+    int64_t before = k->state->now - (int64_t)k->state->purge_days * 86400;
+    enum borne_err err = store_purge_personal(k->st, before, k->state->now, &n);
+    if (err != BORNE_OK)
+        fprintf(stderr, "borne: purging old personal data failed: %s (%s)\n", borne_err_str(err),
+                store_errmsg(k->st));
+    else if (n > 0)
+        fprintf(stderr, "borne: personal data of %d registrations purged (sessions over %d days)\n",
+                n, k->state->purge_days);
+}
+
 static void load_catalogue(struct kiosk *k)
 {
     int64_t now = k->state->now;
     size_t n = 0;
+    purge(k);
     enum borne_err err = store_sessions_between(k->st, now, app_day_start(now, APP_DAYS),
                                                 k->load_buf, APP_CATALOGUE_MAX, &n);
     if (err != BORNE_OK) {

@@ -1108,3 +1108,58 @@ cleanup:
     sqlite3_finalize(stmt);
     return err;
 }
+
+/* ---- privacy --------------------------------------------------------------------------- */
+
+static int exec_bound(sqlite3 *db, const char *sql, int64_t a, int64_t b)
+{
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(stmt, 1, a);
+    sqlite3_bind_int64(stmt, 2, b);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+enum borne_err store_purge_personal(struct store *st, int64_t ended_before, int64_t now, int *n_out)
+{
+    static const char what[] = "purge";
+    /* The events first: they are found through the registrations not yet purged. The event
+    ** keeps its shape (the server reads the same keys) with the personal values emptied. */
+    static const char events[] =
+        "UPDATE outbox SET payload = json_set(payload, '$.first_name', '', '$.last_name', '', "
+        "'$.email', NULL, '$.phone', NULL, '$.purged', json('true')) "
+        "WHERE kind = 'registration.created' AND entity_id IN ("
+        "  SELECT r.id FROM registrations r JOIN sessions s ON s.id = r.session_id"
+        "  WHERE r.purged_at IS NULL AND s.ends_at < ?1)";
+    /* The name key becomes unique to the record, so that purged registrations never match a
+    ** person (nor each other under the same-person index). */
+    static const char regs[] =
+        "UPDATE registrations SET first_name = '', last_name = '', email = NULL, phone = NULL, "
+        "name_key = 'purged:' || id, purged_at = ?2 "
+        "WHERE purged_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?1)";
+    if (n_out)
+        *n_out = 0;
+    if (!st)
+        return BORNE_ERR_INVALID;
+    st->errmsg[0] = '\0';
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = exec_bound(st->db, events, ended_before, now);
+    if (rc == SQLITE_OK)
+        rc = exec_bound(st->db, regs, ended_before, now);
+    int n = rc == SQLITE_OK ? sqlite3_changes(st->db) : 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        enum borne_err err = store_fail_sqlite(st, what, rc);
+        store_rollback(st);
+        return err;
+    }
+    if (n_out)
+        *n_out = n;
+    return BORNE_OK;
+}

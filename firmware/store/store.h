@@ -84,6 +84,15 @@ enum borne_err store_registration_count(struct store *st, const char *session_id
 /* How many outbox events wait to be synced. */
 enum borne_err store_outbox_pending(struct store *st, int *out);
 
+/* Privacy by default: erase the personal data of every registration whose session ended
+** before `ended_before` (first name and name blanked, e-mail and phone removed), in the
+** registrations and in the copies their outbox events carry, in one transaction. The records
+** themselves, their codes and the seats they hold stay, so counts and attendance are kept;
+** an event not yet synced still goes, without the names. purged_at is set to `now`.
+** *n_out (may be NULL) is the number of registrations purged by this call. */
+enum borne_err store_purge_personal(struct store *st, int64_t ended_before, int64_t now,
+                                    int *n_out);
+
 /* Run SQLite's integrity check; BORNE_ERR_CORRUPT if it finds anything. */
 enum borne_err store_check(struct store *st);
 

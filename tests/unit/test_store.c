@@ -749,6 +749,69 @@ static void test_check_finds_broken_references(void **state)
     assert_contains(store_errmsg(fx->st), "sessions");
 }
 
+/* ---- privacy --------------------------------------------------------------------------- */
+
+static void test_purge_erases_personal_data_keeps_records(void **state)
+{
+    struct fx *fx = *state;
+    put_one_session(fx, 5); /* s1 ends at NOW + 2 h */
+    struct registration_request a = make_req(fx, "s1", "Anne", "Martin");
+    struct registration_request b = make_req(fx, "s1", "Bernard", "Petit");
+    snprintf(a.email, sizeof a.email, "anne@example.org");
+    snprintf(b.phone, sizeof b.phone, "0612345678");
+    struct registration reg;
+    assert_int_equal(store_register(fx->st, &a, &reg), BORNE_OK);
+    assert_int_equal(store_register(fx->st, &b, &reg), BORNE_OK);
+
+    /* Not yet: the session ended after the limit. */
+    int n = -1;
+    assert_int_equal(store_purge_personal(fx->st, NOW + HOUR, NOW + 3 * HOUR, &n), BORNE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_registration_get(fx->st, a.registration_id, &reg), BORNE_OK);
+    assert_string_equal(reg.first_name, "Anne");
+
+    assert_int_equal(store_purge_personal(fx->st, NOW + 3 * HOUR, NOW + 4 * HOUR, &n), BORNE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_registration_get(fx->st, a.registration_id, &reg), BORNE_OK);
+    assert_string_equal(reg.first_name, "");
+    assert_string_equal(reg.last_name, "");
+    assert_string_equal(reg.email, "");
+    assert_string_equal(reg.short_code, a.short_code); /* the record and its code stay */
+    assert_int_equal(store_registration_get(fx->st, b.registration_id, &reg), BORNE_OK);
+    assert_string_equal(reg.phone, "");
+    assert_int_equal(store_registration_count(fx->st, "s1", &n), BORNE_OK);
+    assert_int_equal(n, 2);
+    struct session s;
+    assert_int_equal(store_session_get(fx->st, "s1", &s), BORNE_OK);
+    assert_int_equal(s.seats_taken, 2);
+    assert_int_equal(sql_int(fx->path,
+                             "SELECT count(*) FROM registrations WHERE purged_at = ?1 + 0",
+                             "1767272400"),
+                     2);
+
+    /* The copies in the outbox are erased too, and the events still go. */
+    char text[256];
+    sql_text(fx->path,
+             "SELECT json_extract(payload, '$.first_name') || '/' || "
+             "json_type(payload, '$.email') || '/' || json_extract(payload, '$.short_code') || "
+             "'/' || json_extract(payload, '$.purged') FROM outbox WHERE id = ?1",
+             a.event_id, text, sizeof text);
+    char expect[128];
+    snprintf(expect, sizeof expect, "/null/%s/1", a.short_code);
+    assert_string_equal(text, expect);
+    assert_int_equal(sql_int(fx->path,
+                             "SELECT count(*) FROM outbox WHERE payload LIKE '%' || ?1 || '%'",
+                             "Martin"),
+                     0);
+    assert_int_equal(store_outbox_pending(fx->st, &n), BORNE_OK);
+    assert_int_equal(n, 2);
+
+    /* Done once: a second pass finds nothing. */
+    assert_int_equal(store_purge_personal(fx->st, NOW + 3 * HOUR, NOW + 5 * HOUR, &n), BORNE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_check(fx->st), BORNE_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -766,6 +829,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_registration_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_register_refuses_bad_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_finds_broken_references, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_purge_erases_personal_data_keeps_records, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
