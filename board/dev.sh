@@ -13,8 +13,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build() { # build DIR [cmake options...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
-  [ -x "$dir/firmware/borne" ] || { echo "dev: the build failed" >&2; exit 1; }
+  # Progress lines are noise; warnings and errors are not. Any failure stops here.
+  if ! cmake --build "$dir" -j "$jobs" >"$dir/build.log" 2>&1; then
+    grep -vE '^\[ *[0-9]+%\]' "$dir/build.log" >&2
+    echo "dev: the build failed (full log: $dir/build.log)" >&2
+    exit 1
+  fi
 }
 
 case "${1:-}" in
