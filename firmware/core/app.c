@@ -115,11 +115,13 @@ static void type_text(struct app_state *s, const char *text)
     char *v = f->value[f->focus];
     size_t len = strlen(v), tlen = strlen(text), i = 0;
     size_t chars = utf8_length(v);
+    bool refused = false; /* in this very text: the message must stay for it */
     while (i < tlen) {
         uint32_t cp;
         size_t k = utf8_decode(text + i, tlen - i, &cp);
         if (k == 0 || !text_char_allowed(cp)) {
             s->notice = NOTICE_BAD_CHAR; /* refused, and said so; the rest is still typed */
+            refused = true;
             i += k ? k : 1;
             continue;
         }
@@ -132,8 +134,8 @@ static void type_text(struct app_state *s, const char *text)
         v[len] = '\0';
         chars++;
         i += k;
-        if (s->notice != NOTICE_BAD_CHAR)
-            s->notice = NOTICE_NONE;
+        if (!refused)
+            s->notice = NOTICE_NONE; /* a good letter clears an earlier message */
     }
     auto_shift(f);
 }
@@ -199,7 +201,8 @@ static void load_catalogue(struct app_state *s, const struct session *sessions, 
         memcpy(keep, sel->id, sizeof keep);
     if (n > APP_CATALOGUE_MAX)
         n = APP_CATALOGUE_MAX;
-    memcpy(s->catalogue, sessions, n * sizeof *sessions);
+    if (n > 0)
+        memcpy(s->catalogue, sessions, n * sizeof *sessions);
     s->n_sessions = n;
     s->selected = -1;
     for (size_t i = 0; keep[0] && i < n; i++)
@@ -283,8 +286,17 @@ void app_reduce(struct app_state *s, const struct action *a)
     s->version++; /* most actions change the screen; ACT_TICK undoes this when not */
     switch (a->kind) {
     case ACT_TICK: {
+        /* A new day: "today" is another date, the tabs move by one, the week to show changes. */
+        bool new_day = app_day_start(a->now, 0) != app_day_start(s->now, 0);
         s->now = a->now;
         s->now_ms = a->now_ms;
+        if (new_day) {
+            s->day = 0;
+            s->page = 0;
+            if (s->effect == EFFECT_NONE)
+                s->effect = EFFECT_LOAD_CATALOGUE;
+            break; /* version already moved */
+        }
         int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
         bool idle = s->now_ms - s->last_touch_ms >= timeout;
         if (idle && away(s) && s->screen != SCREEN_FAULT) {
@@ -411,10 +423,12 @@ int64_t app_next_deadline_ms(const struct app_state *s)
         int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
         due = s->last_touch_ms + timeout;
     }
-    if (s->catalogue_valid_until > s->now) {
-        int64_t at = s->now_ms + (s->catalogue_valid_until - s->now) * 1000;
-        if (due < 0 || at < due)
-            due = at;
-    }
+    /* The next session transition, or midnight, whichever comes first. */
+    int64_t wall = app_day_start(s->now, 1);
+    if (s->catalogue_valid_until > s->now && s->catalogue_valid_until < wall)
+        wall = s->catalogue_valid_until;
+    int64_t at = s->now_ms + (wall - s->now) * 1000;
+    if (due < 0 || at < due)
+        due = at;
     return due;
 }

@@ -146,8 +146,9 @@ void app_init(struct app_state *s, int64_t now, int64_t now_ms);
 /* Apply one action. Pure: no I/O, no clock, no allocation. */
 void app_reduce(struct app_state *s, const struct action *a);
 
-/* The monotonic time (ms) at which the state wants an ACT_TICK (idle return, a session
-** changing state), or -1 if nothing is due. The loop sleeps until then. */
+/* The monotonic time (ms) at which the state wants an ACT_TICK: the idle return, a session
+** changing state, or at the latest the next local midnight (the date on screen changes). The
+** loop sleeps until then. */
 int64_t app_next_deadline_ms(const struct app_state *s);
 
 /* Whether the session can be registered for at time now, and if not, why. */

@@ -94,15 +94,19 @@ bool text_char_allowed(uint32_t cp)
 {
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
         return false; /* C0 and C1 controls, DEL */
-    if (cp == 0x00AD || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-        (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF)
-        return false; /* invisible format characters and bidi overrides: they disguise text */
+    /* Invisible format characters and bidi marks and overrides: they disguise text. The
+    ** zero-width joiner and non-joiner (U+200C, U+200D) stay: Persian names need the one and
+    ** emoji sequences such as 👩‍💻 the other. */
+    if (cp == 0x00AD || cp == 0x061C || cp == 0x200B || cp == 0x200E || cp == 0x200F ||
+        (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF ||
+        (cp >= 0xFFF9 && cp <= 0xFFFB))
+        return false;
     if (cp == 0x2028 || cp == 0x2029)
         return false; /* line and paragraph separators */
     if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
         return false; /* noncharacters */
-    if (cp >= 0xE000 && cp <= 0xF8FF)
-        return false; /* private use: no font shows it */
+    if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000)
+        return false; /* private use (both planes): no font shows it */
     return cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
 }
 
@@ -338,9 +342,15 @@ void text_name_key(const char *first, const char *last, char *out, size_t cap)
 {
     if (cap == 0)
         return;
+    char whole[512];
     size_t o = fold_into(first, out, 0, cap);
+    /* A first name cut short ends the key there: a cut key stays a prefix of the whole one. */
+    if (fold_into(first, whole, 0, sizeof whole) != o)
+        return;
+    /* The separator is a control character, which no name may hold (text_char_allowed), so
+    ** ("Anne|Marie", "Martin") and ("Anne", "Marie|Martin") cannot meet. */
     if (o + 1 < cap) {
-        out[o++] = '|';
+        out[o++] = '\x1F';
         out[o] = '\0';
     }
     fold_into(last, out, o, cap);

@@ -50,8 +50,9 @@ enum text_verdict text_check_email(const char *s);
 enum text_verdict text_check_phone(const char *s);
 
 /* The key under which two registrations are the same person: first and last name folded to
-** lower case, Latin accents removed (É -> e, œ -> oe, ß -> ss), spaces folded, joined by '|'.
-** "  ÉLODIE  le Gall" and "elodie|Le  gall" give the same key. */
+** lower case, Latin accents removed (É -> e, œ -> oe, ß -> ss), spaces folded, joined by
+** the unit separator U+001F. ("  ÉLODIE  ", "le Gall") and ("elodie", "Le  gall") give the
+** same key. */
 void text_name_key(const char *first, const char *last, char *out, size_t cap);
 
 #endif

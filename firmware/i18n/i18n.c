@@ -66,7 +66,7 @@ enum borne_err i18n_load(struct i18n *tr, const char *dir, const char *const *co
                          rc == -1     ? "cannot be read"
                          : c.overflow ? "too many strings"
                                       : "malformed");
-            if (errmsg && rc > 0)
+            if (errmsg && rc > 0 && !c.overflow)
                 snprintf(errmsg, errmsg_cap, "%s:%d: malformed line", path, rc);
             return rc == -1 ? BORNE_ERR_CANT_OPEN : BORNE_ERR_INVALID;
         }
@@ -96,7 +96,8 @@ char *i18n_format(char *out, size_t cap, const char *template, const char *const
             int k = p[1] - '1';
             const char *a = (k < n_args && args[k]) ? args[k] : "";
             size_t len = strlen(a);
-            if (o + len >= cap) {
+            bool cut = o + len >= cap;
+            if (cut) {
                 len = cap - 1 - o;
                 while (len > 0 && ((unsigned char)a[len] & 0xC0) == 0x80)
                     len--; /* do not cut a character in two */
@@ -104,6 +105,8 @@ char *i18n_format(char *out, size_t cap, const char *template, const char *const
             memcpy(out + o, a, len);
             o += len;
             p += 2;
+            if (cut)
+                break; /* the result stays a prefix of the whole text */
         } else {
             out[o++] = *p;
         }

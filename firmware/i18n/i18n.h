@@ -50,7 +50,7 @@
     X(EMAIL, "email")                                                                              \
     X(PHONE, "phone")                                                                              \
     X(OPTIONAL, "optional")                                                                        \
-    X(OPTIONAL_FIELDS, "optional_fields")                                                      \
+    X(OPTIONAL_FIELDS, "optional_fields")                                                          \
     X(PRIVACY, "privacy")                                                                          \
     X(CONTINUE, "continue")                                                                        \
     X(SPACE, "space")                                                                              \

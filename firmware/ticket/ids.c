@@ -94,13 +94,17 @@ bool ticket_short_code_parse(const char *typed, char *out, size_t cap)
         if (c >= 'a' && c <= 'z')
             c = (char)(c - 'a' + 'A');
         const char *at = memchr(alphabet, c, ALPHA);
-        if (!at || c == '\0' || n == BORNE_SHORT_CODE_LEN)
+        if (!at || c == '\0' || n == BORNE_SHORT_CODE_LEN) {
+            out[0] = '\0'; /* nothing half-parsed is left for a caller to trust */
             return false;
+        }
         v[n] = (int)(at - alphabet);
         out[n++] = c;
     }
     out[n] = '\0';
-    if (n != BORNE_SHORT_CODE_LEN)
+    if (n != BORNE_SHORT_CODE_LEN || check_value(v, 8) != v[8]) {
+        out[0] = '\0';
         return false;
-    return check_value(v, 8) == v[8];
+    }
+    return true;
 }

@@ -208,6 +208,18 @@ int ui_text_wrap(struct ui *ui, struct rect r, enum ui_font font, uint32_t color
     return y - r.y;
 }
 
+int ui_text_wrap_height(struct ui *ui, int w, enum ui_font font, const char *s, int max_lines)
+{
+    /* Lay it out for real, then take the commands back: one code path for measure and draw. */
+    size_t n = ui->dl->n, text_len = ui->dl->text_len;
+    bool overflow = ui->dl->overflow;
+    int h = ui_text_wrap(ui, (struct rect){0, 0, w, 0}, font, 0, s, max_lines, false);
+    ui->dl->n = n;
+    ui->dl->text_len = text_len;
+    ui->dl->overflow = overflow;
+    return h;
+}
+
 static bool inside(struct rect r, int x, int y)
 {
     return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;

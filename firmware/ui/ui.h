@@ -162,6 +162,8 @@ int ui_text(struct ui *ui, int x, int y, enum ui_font font, uint32_t color, cons
 int ui_text_wrap(struct ui *ui, struct rect r, enum ui_font font, uint32_t color, const char *s,
                  int max_lines, bool centre);
 int ui_text_width(const struct ui *ui, enum ui_font font, const char *s);
+/* The height ui_text_wrap() would use for s in width w, without drawing anything. */
+int ui_text_wrap_height(struct ui *ui, int w, enum ui_font font, const char *s, int max_lines);
 int ui_line_height(const struct ui *ui, enum ui_font font);
 /* A button: draws it (pressed when held) and returns true on the frame it is tapped. A
 ** STYLE_DISABLED button draws but never fires. icon < 0: none. */

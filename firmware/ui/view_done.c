@@ -7,63 +7,95 @@
 void view_done(struct ui *ui, const struct app_state *s)
 {
     const struct theme *t = &ui->theme;
-    int x = t->pad, w = ui->w - 2 * t->pad, y = t->pad * 2;
-    int isz = ui_line_height(ui, FONT_HUGE);
-    uint32_t mark = s->done_existing ? t->primary : t->ok;
-    uint32_t mark_text = s->done_existing ? t->primary_text : t->ok_text;
-    ui_rect(ui, (struct rect){(ui->w - isz) / 2, y, isz, isz}, mark, isz / 2, 0);
-    ui_icon(ui, (struct rect){(ui->w - isz) / 2 + isz / 5, y + isz / 5, isz * 3 / 5, isz * 3 / 5},
-            ICON_CHECK, mark_text);
-    y += isz + t->pad;
-
-    char line[400];
-    const char *name[] = {s->done.first_name};
-    i18n_format(line, sizeof line, ui_tr(ui, s->done_existing ? STR_DONE_EXISTING : STR_DONE_TITLE),
-                name, 1);
-    y += ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_TITLE, t->text, line, 2, true);
-    y += t->gap;
+    int x = t->pad, w = ui->w - 2 * t->pad;
+    /* The button first: the rest gets the room above it. */
+    int bw = ui->w / 3, bh = t->touch_min * 5 / 4;
+    int by = ui->h - t->pad - bh;
+    if (ui_button(ui, "finish", (struct rect){(ui->w - bw) / 2, by, bw, bh}, ui_tr(ui, STR_FINISH),
+                  ICON_HOME, STYLE_PRIMARY))
+        ui_emit(ui, (struct action){.kind = ACT_HOME});
 
     const struct session *ses = NULL;
     for (size_t i = 0; i < s->n_sessions; i++)
         if (strcmp(s->catalogue[i].id, s->done.session_id) == 0)
             ses = &s->catalogue[i];
+
+    char title[400], about[400] = "", arrive[300] = "", code[24];
+    const char *name[] = {s->done.first_name};
+    i18n_format(title, sizeof title,
+                ui_tr(ui, s->done_existing ? STR_DONE_EXISTING : STR_DONE_TITLE), name, 1);
     if (ses) {
         char date[64], from[8];
         ui_date_long(ui, ses->starts_at, date, sizeof date);
         ui_time(ses->starts_at, from, sizeof from);
-        snprintf(line, sizeof line, "%s — %s, %s", ses->title, date, from);
-        y += ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY_BOLD, t->text, line, 2, true);
+        snprintf(about, sizeof about, "%s — %s, %s", ses->title, date, from);
+        const char *room[] = {ses->room_name};
+        i18n_format(arrive, sizeof arrive, ui_tr(ui, STR_ARRIVE_HINT), room, 1);
     }
-    y += t->pad;
-
     /* The code, big and spaced "ABCD-EFGH1", on a card: the one thing to keep. */
-    char code[24];
     size_t n = strlen(s->done.short_code);
     snprintf(code, sizeof code, "%.*s-%s", (int)(n > 4 ? 4 : n), s->done.short_code,
              n > 4 ? s->done.short_code + 4 : "");
-    int ch = ui_line_height(ui, FONT_HUGE) + ui_line_height(ui, FONT_BODY) + 3 * t->gap;
-    int cw = ui_text_width(ui, FONT_HUGE, code) + 4 * t->pad;
-    if (cw > w)
-        cw = w;
-    struct rect card = {(ui->w - cw) / 2, y, cw, ch};
-    ui_rect(ui, card, t->surface, t->radius, 0);
-    ui_rect(ui, card, t->focus, t->radius, 4);
-    const char *label = ui_tr(ui, STR_YOUR_CODE);
-    ui_text(ui, card.x + (cw - ui_text_width(ui, FONT_BODY, label)) / 2, y + t->gap, FONT_BODY,
-            t->text_muted, label, cw);
-    ui_text(ui, card.x + (cw - ui_text_width(ui, FONT_HUGE, code)) / 2,
-            y + t->gap + ui_line_height(ui, FONT_BODY), FONT_HUGE, t->text, code, cw);
-    y += ch + t->pad;
 
-    y += ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, ui_tr(ui, STR_CODE_HINT),
-                      2, true);
-    if (ses) {
-        const char *room[] = {ses->room_name};
-        i18n_format(line, sizeof line, ui_tr(ui, STR_ARRIVE_HINT), room, 1);
-        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY_BOLD, t->text, line, 2, true);
+    /* Blocks in screen order; each is shown if it fits, the most important first. */
+    enum { MARK, TITLE, ABOUT, CARD, HINT, ARRIVE, BLOCKS };
+    static const int priority[BLOCKS] = {TITLE, CARD, ARRIVE, ABOUT, HINT, MARK};
+    int isz = ui_line_height(ui, FONT_HUGE);
+    int card_h = ui_line_height(ui, FONT_HUGE) + ui_line_height(ui, FONT_BODY) + 3 * t->gap;
+    int h[BLOCKS] = {
+        [MARK] = isz + t->pad,
+        [TITLE] = ui_text_wrap_height(ui, w, FONT_TITLE, title, 2) + t->gap,
+        [ABOUT] = about[0] ? ui_text_wrap_height(ui, w, FONT_BODY_BOLD, about, 2) + t->pad : 0,
+        [CARD] = card_h + t->pad,
+        [HINT] = ui_text_wrap_height(ui, w, FONT_BODY, ui_tr(ui, STR_CODE_HINT), 2),
+        [ARRIVE] = arrive[0] ? ui_text_wrap_height(ui, w, FONT_BODY_BOLD, arrive, 2) : 0,
+    };
+    bool show[BLOCKS] = {false};
+    int room = by - t->gap - t->pad, used = 0;
+    for (int i = 0; i < BLOCKS; i++) {
+        if (used + h[priority[i]] <= room) {
+            show[priority[i]] = true;
+            used += h[priority[i]];
+        }
     }
-    int bw = ui->w / 3, bh = t->touch_min * 3 / 2;
-    if (ui_button(ui, "finish", (struct rect){(ui->w - bw) / 2, ui->h - t->pad - bh, bw, bh},
-                  ui_tr(ui, STR_FINISH), ICON_HOME, STYLE_PRIMARY))
-        ui_emit(ui, (struct action){.kind = ACT_HOME});
+    int y = t->pad + (room - used) / 3;
+
+    if (show[MARK]) {
+        uint32_t mark = s->done_existing ? t->primary : t->ok;
+        uint32_t mark_text = s->done_existing ? t->primary_text : t->ok_text;
+        ui_rect(ui, (struct rect){(ui->w - isz) / 2, y, isz, isz}, mark, isz / 2, 0);
+        ui_icon(ui,
+                (struct rect){(ui->w - isz) / 2 + isz / 5, y + isz / 5, isz * 3 / 5, isz * 3 / 5},
+                ICON_CHECK, mark_text);
+        y += h[MARK];
+    }
+    if (show[TITLE]) {
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_TITLE, t->text, title, 2, true);
+        y += h[TITLE];
+    }
+    if (show[ABOUT]) {
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY_BOLD, t->text, about, 2, true);
+        y += h[ABOUT];
+    }
+    if (show[CARD]) {
+        int cw = ui_text_width(ui, FONT_HUGE, code) + 4 * t->pad;
+        if (cw > w)
+            cw = w;
+        struct rect card = {(ui->w - cw) / 2, y, cw, card_h};
+        ui_rect(ui, card, t->surface, t->radius, 0);
+        ui_rect(ui, card, t->focus, t->radius, 4);
+        const char *label = ui_tr(ui, STR_YOUR_CODE);
+        ui_text(ui, card.x + (cw - ui_text_width(ui, FONT_BODY, label)) / 2, y + t->gap, FONT_BODY,
+                t->text_muted, label, cw);
+        ui_text(ui, card.x + (cw - ui_text_width(ui, FONT_HUGE, code)) / 2,
+                y + t->gap + ui_line_height(ui, FONT_BODY), FONT_HUGE, t->text, code, cw);
+        y += h[CARD];
+    }
+    if (show[HINT]) {
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, ui_tr(ui, STR_CODE_HINT), 2,
+                     true);
+        y += h[HINT];
+    }
+    if (show[ARRIVE])
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY_BOLD, t->text, arrive, 2, true);
 }

@@ -56,22 +56,55 @@ static const struct key name_rows[][14] = {
 
 /* Names on a small screen: four rows, the accents on a layer of their own behind "é à ç". */
 static const struct key name_rows_small[][14] = {
-    {K("a", "A"), K("z", "Z"), K("e", "E"), K("r", "R"), K("t", "T"), K("y", "Y"), K("u", "U"),
-     K("i", "I"), K("o", "O"), K("p", "P"), {NULL, NULL, KEY_BKSP, 6}, END},
+    {K("a", "A"),
+     K("z", "Z"),
+     K("e", "E"),
+     K("r", "R"),
+     K("t", "T"),
+     K("y", "Y"),
+     K("u", "U"),
+     K("i", "I"),
+     K("o", "O"),
+     K("p", "P"),
+     {NULL, NULL, KEY_BKSP, 6},
+     END},
     {K("q", "Q"), K("s", "S"), K("d", "D"), K("f", "F"), K("g", "G"), K("h", "H"), K("j", "J"),
      K("k", "K"), K("l", "L"), K("m", "M"), K("'", "'"), K("-", "-"), END},
-    {{NULL, NULL, KEY_SHIFT, 6}, K("w", "W"), K("x", "X"), K("c", "C"), K("v", "V"), K("b", "B"),
-     K("n", "N"), K(".", "."), {"é à ç", "abc", KEY_ACCENTS, 10}, END},
+    {{NULL, NULL, KEY_SHIFT, 6},
+     K("w", "W"),
+     K("x", "X"),
+     K("c", "C"),
+     K("v", "V"),
+     K("b", "B"),
+     K("n", "N"),
+     K(".", "."),
+     {"é à ç", "abc", KEY_ACCENTS, 10},
+     END},
     {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
 };
 
 static const struct key accent_rows_small[][14] = {
-    {K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"), K("à", "À"), K("â", "Â"), K("ç", "Ç"),
-     {NULL, NULL, KEY_BKSP, 6}, END},
+    {K("é", "É"),
+     K("è", "È"),
+     K("ê", "Ê"),
+     K("ë", "Ë"),
+     K("à", "À"),
+     K("â", "Â"),
+     K("ç", "Ç"),
+     {NULL, NULL, KEY_BKSP, 6},
+     END},
     {K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), K("'", "'"),
      K("-", "-"), END},
-    {{NULL, NULL, KEY_SHIFT, 6}, K("w", "W"), K("x", "X"), K("c", "C"), K("v", "V"), K("b", "B"),
-     K("n", "N"), K(".", "."), {"é à ç", "abc", KEY_ACCENTS, 10}, END},
+    {{NULL, NULL, KEY_SHIFT, 6},
+     K("w", "W"),
+     K("x", "X"),
+     K("c", "C"),
+     K("v", "V"),
+     K("b", "B"),
+     K("n", "N"),
+     K(".", "."),
+     {"é à ç", "abc", KEY_ACCENTS, 10},
+     END},
     {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
 };
 
@@ -98,6 +131,43 @@ static const struct key email_rows[][14] = {
      {".com", ".com", KEY_CHAR, 8},
      {NULL, NULL, KEY_CONTINUE, 16},
      END},
+};
+
+/* The e-mail on a small screen: four rows, no domain shortcuts. */
+static const struct key email_rows_small[][14] = {
+    {K("1", "1"),
+     K("2", "2"),
+     K("3", "3"),
+     K("4", "4"),
+     K("5", "5"),
+     K("6", "6"),
+     K("7", "7"),
+     K("8", "8"),
+     K("9", "9"),
+     K("0", "0"),
+     {NULL, NULL, KEY_BKSP, 6},
+     END},
+    {K("a", "a"), K("z", "z"), K("e", "e"), K("r", "r"), K("t", "t"), K("y", "y"), K("u", "u"),
+     K("i", "i"), K("o", "o"), K("p", "p"), K("@", "@"), END},
+    {K("q", "q"), K("s", "s"), K("d", "d"), K("f", "f"), K("g", "g"), K("h", "h"), K("j", "j"),
+     K("k", "k"), K("l", "l"), K("m", "m"), K(".", "."), END},
+    {K("w", "w"),
+     K("x", "x"),
+     K("c", "c"),
+     K("v", "v"),
+     K("b", "b"),
+     K("n", "n"),
+     K("-", "-"),
+     K("_", "_"),
+     {NULL, NULL, KEY_CONTINUE, 12},
+     END},
+};
+
+static const struct key phone_rows_small[][14] = {
+    {K("1", "1"), K("2", "2"), K("3", "3"), {NULL, NULL, KEY_BKSP, 4}, END},
+    {K("4", "4"), K("5", "5"), K("6", "6"), K("+", "+"), END},
+    {K("7", "7"), K("8", "8"), K("9", "9"), K("0", "0"), END},
+    {{NULL, NULL, KEY_CONTINUE, 16}, END},
 };
 
 static const struct key phone_rows[][14] = {
@@ -150,40 +220,48 @@ static void keyboard(struct ui *ui, const struct app_state *s, struct rect area,
 {
     const struct theme *t = &ui->theme;
     const int kgap = t->gap / 2;
-    const struct key(*rows)[14] = name_rows;
-    int n_rows = 5;
-    if (small && s->form.focus <= FIELD_LAST) {
-        rows = s->form.accents ? accent_rows_small : name_rows_small;
-        n_rows = 4;
-    }
-    if (s->form.focus == FIELD_EMAIL)
-        rows = email_rows;
-    if (s->form.focus == FIELD_PHONE) {
-        rows = phone_rows;
+    const struct key(*rows)[14];
+    int n_rows;
+    switch (s->form.focus) {
+    case FIELD_EMAIL:
+        rows = small ? email_rows_small : email_rows;
+        break;
+    case FIELD_PHONE:
+        rows = small ? phone_rows_small : phone_rows;
         /* A keypad as wide as a keyboard would have keys a metre apart: keep it compact. */
-        int pw = area.w / 2;
-        area.x += (area.w - pw) / 2;
-        area.w = pw;
+        area.x += area.w / 4;
+        area.w /= 2;
+        break;
+    default:
+        rows = small ? (s->form.accents ? accent_rows_small : name_rows_small) : name_rows;
+        break;
     }
+    n_rows = small ? 4 : 5;
     int kh = key_height(ui);
     if (n_rows * kh + (n_rows - 1) * kgap > area.h)
-        kh = (area.h - (n_rows - 1) * kgap) / n_rows; /* a very small window */
+        kh = (area.h - (n_rows - 1) * kgap) / n_rows; /* a window smaller than any kiosk */
+
+    /* One unit (four quarters of weight) for every row: the row that needs the most room sets
+    ** it, so that keys have the same size on every row and the widest row just fits. */
+    int unit = 1 << 20;
+    for (int r = 0; r < n_rows; r++) {
+        int weight = 0, n = 0;
+        for (; rows[r][n].weight; n++)
+            weight += rows[r][n].weight;
+        int u = (area.w - (n - 1) * kgap) * 4 / weight;
+        if (u < unit)
+            unit = u;
+    }
+    if (unit > t->touch_min * 2 && s->form.focus != FIELD_PHONE)
+        unit = t->touch_min * 2;
     int y = area.y;
     for (int r = 0; r < n_rows; r++, y += kh + kgap) {
-        int total = 0, n = 0;
+        int n = 0;
         for (; rows[r][n].weight; n++)
-            total += rows[r][n].weight;
-        /* The widest row sets the unit, so that keys are the same size on every row. */
-        int unit = (area.w - 12 * kgap) / 13;
-        if (s->form.focus == FIELD_PHONE)
-            unit = (area.w - 2 * kgap) / 3;
+            ;
         int row_w = 0;
         for (int k = 0; k < n; k++)
             row_w += rows[r][k].weight * unit / 4 + (k ? kgap : 0);
-        if (row_w > area.w) {
-            unit = unit * area.w / row_w;
-            row_w = area.w;
-        }
         int x = area.x + (area.w - row_w) / 2;
         for (int k = 0; k < n; k++) {
             const struct key *key = &rows[r][k];
@@ -250,15 +328,21 @@ static void field(struct ui *ui, const struct app_state *s, enum field f, struct
     bool wrong = focus && s->notice != NOTICE_NONE;
     ui_rect(ui, box, t->surface, t->radius / 2, 0);
     ui_rect(ui, box, wrong ? t->bad : focus ? t->focus : t->border, t->radius / 2, focus ? 4 : 2);
-    if (compact)
+    const char *v = s->form.value[f];
+    /* Compact: the label stands inside the box above the value; in a box too short for both
+    ** (a 7" screen), it is shown while the field is empty, as a placeholder. */
+    bool two_lines = box.h >= lh + ui_line_height(ui, FONT_LABEL) + 4;
+    if (compact && two_lines)
         ui_text(ui, r.x + t->gap, r.y + 4, FONT_SMALL, t->text_muted, label, r.w - 2 * t->gap);
-    else
+    else if (compact && !v[0])
+        ui_text(ui, r.x + t->gap, r.y + (r.h - lh) / 2, FONT_SMALL, t->text_muted, label,
+                r.w - 2 * t->gap);
+    else if (!compact)
         ui_text(ui, r.x, r.y, FONT_BODY_BOLD, t->text, label, r.w);
 
-    const char *v = s->form.value[f];
     int pad = t->gap, vw = box.w - 2 * pad - 6;
     int vy = box.y + (box.h - ui_line_height(ui, FONT_LABEL)) / 2;
-    if (compact)
+    if (compact && two_lines)
         vy = box.y + 2 + lh + (box.h - lh - ui_line_height(ui, FONT_LABEL)) / 2;
     int w = ui_text_width(ui, FONT_LABEL, v);
     int x = box.x + pad;
@@ -334,10 +418,10 @@ void view_form(struct ui *ui, const struct app_state *s)
     } else {
         int fh = (fields_h - t->gap / 2) / 2, fw = (w - t->pad) / 2;
         for (int f = 0; f < FIELD_COUNT; f++)
-            field(ui, s, (enum field)f,
-                  (struct rect){x + (f % 2) * (fw + t->pad), y + (f / 2) * (fh + t->gap / 2), fw,
-                                fh},
-                  false);
+            field(
+                ui, s, (enum field)f,
+                (struct rect){x + (f % 2) * (fw + t->pad), y + (f / 2) * (fh + t->gap / 2), fw, fh},
+                false);
     }
 
     if (s->notice != NOTICE_NONE) {
@@ -353,13 +437,8 @@ void view_form(struct ui *ui, const struct app_state *s)
         ui_rect(ui, (struct rect){x, msg_y, w, msg_h}, t->bad, t->radius / 2, 0);
         ui_icon(ui, (struct rect){x + t->gap, msg_y + (msg_h - lh) / 2, lh, lh}, ICON_WARNING,
                 t->bad_text);
-        /* Measure first (into a scratch list) to centre one line or two in the box. */
         int tx = x + 2 * t->gap + lh, tw = x + w - t->gap - tx;
-        size_t mark = ui->dl->n, text_mark = ui->dl->text_len;
-        int used = ui_text_wrap(ui, (struct rect){tx, 0, tw, 0}, FONT_BODY, t->bad_text, msg, 2,
-                                false);
-        ui->dl->n = mark;
-        ui->dl->text_len = text_mark;
+        int used = ui_text_wrap_height(ui, tw, FONT_BODY, msg, 2);
         ui_text_wrap(ui, (struct rect){tx, msg_y + (msg_h - used) / 2, tw, 0}, FONT_BODY,
                      t->bad_text, msg, 2, false);
     } else {

@@ -59,8 +59,7 @@ void view_session(struct ui *ui, const struct app_state *s)
     }
     y = info_line(ui, x, y, w, ICON_PERSON, FONT_BODY, t->text, line);
 
-    enum session_state st = session_state_at(ses, s->now);
-    if (st == SESSION_OPEN) {
+    if (session_state_at(ses, s->now) == SESSION_OPEN) {
         char a[12], b[12];
         snprintf(a, sizeof a, "%d", session_seats_left(ses));
         snprintf(b, sizeof b, "%d", ses->capacity);
@@ -75,13 +74,20 @@ void view_session(struct ui *ui, const struct app_state *s)
     int band_y = ui->h - t->pad - band_h;
     int lh = ui_line_height(ui, FONT_BODY);
     int desc_h = band_y - t->gap - y;
-    if (s->notice == NOTICE_JUST_FULL || s->notice == NOTICE_CLOSED ||
-        s->notice == NOTICE_RESERVED) {
-        int h = notice_box(
-            ui, (struct rect){x, y, w, 0}, t->bad, t->bad_text,
-            ui_tr(ui, s->notice == NOTICE_JUST_FULL ? STR_ERR_JUST_FULL : STR_ERR_CLOSED));
-        y += h + t->gap;
-        desc_h -= h + t->gap;
+    enum session_state st = session_state_at(ses, s->now);
+    bool notice =
+        s->notice == NOTICE_JUST_FULL || s->notice == NOTICE_CLOSED || s->notice == NOTICE_RESERVED;
+    enum i18n_id notice_id = s->notice == NOTICE_JUST_FULL ? STR_ERR_JUST_FULL : STR_ERR_CLOSED;
+    /* A session no longer open says the notice in its bottom band, in place of the reason. */
+    if (notice && st == SESSION_OPEN) {
+        /* What just happened matters more than the description: it goes right above the
+        ** bottom band, and the description gets what is left above it, if anything. */
+        int h = 2 * t->gap + ui_line_height(ui, FONT_BODY_BOLD) * 3;
+        int ny = band_y - lh / 2 - t->gap - h;
+        if (ny < y)
+            ny = y;
+        notice_box(ui, (struct rect){x, ny, w, 0}, t->bad, t->bad_text, ui_tr(ui, notice_id));
+        desc_h = ny - t->gap - y;
     }
     if (desc_h > lh) {
         ui_rect(ui, (struct rect){x, y, w, desc_h}, t->surface, t->radius, 0);
@@ -97,7 +103,9 @@ void view_session(struct ui *ui, const struct app_state *s)
         return;
     }
     char msg[320];
-    if (st == SESSION_RESERVED) {
+    if (notice) {
+        snprintf(msg, sizeof msg, "%s", ui_tr(ui, notice_id));
+    } else if (st == SESSION_RESERVED) {
         const char *g[] = {ses->reserved_for};
         i18n_format(msg, sizeof msg, ui_tr(ui, STR_RESERVED_LONG), g, 1);
     } else {

@@ -1,0 +1,1013 @@
+/* Unit tests of firmware/ui without SDL: every screen is laid out with fake font metrics and
+** the real translations, at 1280x800 and 800x480, in French and English, with large text and
+** high contrast on and off, and the draw list and the widgets are checked: sizes a finger can
+** hit, nothing outside the window or on top of something else, text sizes, contrast. Then taps
+** are played through ui_frame() as the loop would.
+**
+** Fake metrics: a character is 0.55 * px wide (counted in code points), a line 1.4 * px high.
+** Needs BORNE_ASSETS (the repo's assets/ folder), set by ctest. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/app.h"
+#include "i18n/i18n.h"
+#include "ui/ui.h"
+
+#define TODAY0 1795388400LL /* Monday 2026-11-23 00:00 CET */
+#define NOW (TODAY0 + 10 * 3600)
+#define NOW_MS 5000000LL
+#define AT(h, m) (TODAY0 + (h)*3600 + (m)*60)
+
+static struct draw_list dl; /* large: static */
+static struct i18n tr;
+static struct app_state *st;
+static struct session cat[10];
+static size_t n_cat;
+
+/* --- fake metrics --------------------------------------------------------------------------- */
+
+static int fake_width(void *ctx, int face, int px, const char *s, size_t len)
+{
+    (void)ctx;
+    (void)face;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            n++;
+    return (int)(0.55 * px * (double)n + 0.5);
+}
+
+static int fake_line_height(void *ctx, int face, int px)
+{
+    (void)ctx;
+    (void)face;
+    return (int)(1.4 * px + 0.5);
+}
+
+/* --- the scenes ----------------------------------------------------------------------------- */
+
+enum {
+    C_STARTED = 0, /* 09:30-11:30 */
+    C_OPEN = 1,    /* the one the form is for: a long title */
+    C_FULL = 2,
+    C_RESERVED = 3,
+};
+
+static struct session session(const char *id, int64_t starts, int minutes, int capacity, int taken,
+                              const char *title, const char *room, const char *organiser,
+                              const char *reserved_for, enum session_kind kind)
+{
+    struct session s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.id, sizeof s.id, "%s", id);
+    snprintf(s.title, sizeof s.title, "%s", title);
+    snprintf(s.room_id, sizeof s.room_id, "r-%s", id);
+    snprintf(s.room_name, sizeof s.room_name, "%s", room);
+    snprintf(s.organiser, sizeof s.organiser, "%s", organiser);
+    snprintf(s.reserved_for, sizeof s.reserved_for, "%s", reserved_for);
+    snprintf(s.description, sizeof s.description,
+             "Un atelier pour prendre en main les outils du quotidien, \xC3\xA0 votre rythme. "
+             "Apportez votre appareil si vous en avez un ; sinon, l\xE2\x80\x99"
+             "Atelier en "
+             "pr\xC3\xAAte un.\nAucune connaissance n\xC3\xA9"
+             "cessaire. Les places sont "
+             "limit\xC3\xA9"
+             "es : inscrivez-vous \xC3\xA0 la borne ou \xC3\xA0 l\xE2\x80\x99"
+             "accueil.");
+    s.kind = kind;
+    s.starts_at = starts;
+    s.ends_at = starts + minutes * 60;
+    s.capacity = capacity;
+    s.seats_taken = taken;
+    return s;
+}
+
+static void build_catalogue(void)
+{
+    n_cat = 0;
+    cat[n_cat++] = session("started", AT(9, 30), 120, 10, 4,
+                           "Premiers pas sur l\xE2\x80\x99ordinateur : allumer, cliquer, "
+                           "\xC3\xA9"
+                           "crire",
+                           "Salle Ada Lovelace", "", "", SESSION_WORKSHOP);
+    cat[n_cat++] = session("open", AT(14, 0), 120, 12, 11,
+                           "Cr\xC3\xA9"
+                           "er son adresse e-mail, envoyer ses premiers messages et "
+                           "des photos \xC3\xA0 sa famille, en toute s\xC3\xA9"
+                           "curit\xC3\xA9",
+                           "Espace num\xC3\xA9rique du premier \xC3\xA9tage, au fond du couloir",
+                           "Association Les Clics Solidaires de la Vall\xC3\xA9"
+                           "e",
+                           "", SESSION_WORKSHOP);
+    cat[n_cat++] = session("full", AT(14, 30), 60, 8, 8, "Faire ses d\xC3\xA9marches en ligne",
+                           "Salle 2", "", "", SESSION_COACHING);
+    cat[n_cat++] = session("reserved", AT(15, 0), 90, 20, 0,
+                           "D\xC3\xA9"
+                           "couverte de la tablette",
+                           "Auditorium", "", "R\xC3\xA9sidence Les Tilleuls (groupe du jeudi)",
+                           SESSION_CONFERENCE);
+    cat[n_cat++] =
+        session("a", AT(16, 0), 60, 10, 0, "Le smartphone", "Salle 1", "", "", SESSION_THEMATIC);
+    cat[n_cat++] = session("b", AT(16, 30), 60, 10, 3,
+                           "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW",
+                           "Salle 1", "", "", SESSION_WORKSHOP);
+    cat[n_cat++] = session("c", AT(17, 0), 60, 1, 0, "Visio avec ses proches \xF0\x9F\x93\xB9",
+                           "Salle 3", "", "", SESSION_WORKSHOP);
+    cat[n_cat++] = session("d", AT(18, 0), 60, 10, 2, "Tableur : les bases", "Salle 1", "", "",
+                           SESSION_WORKSHOP);
+    cat[n_cat++] = session("tomorrow", AT(24 + 10, 0), 60, 10, 0, "Demain", "Salle 1", "", "",
+                           SESSION_WORKSHOP);
+}
+
+enum scene {
+    SC_HOME,
+    SC_HOME_PAGE2,
+    SC_HOME_EMPTY_DAY,
+    SC_SESSION_OPEN,
+    SC_SESSION_FULL,
+    SC_SESSION_RESERVED,
+    SC_SESSION_STARTED,
+    SC_SESSION_JUST_FULL,
+    SC_FORM_FIRST,
+    SC_FORM_LAST,
+    SC_FORM_EMAIL,
+    SC_FORM_PHONE,
+    SC_FORM_LONG,
+    SC_FORM_ACCENTS,
+    SC_FORM_REQUIRED,
+    SC_FORM_BAD_EMAIL,
+    SC_CONFIRM,
+    SC_CONFIRM_LONG,
+    SC_DONE,
+    SC_DONE_EXISTING,
+    SC_FAULT,
+    SC_COUNT
+};
+
+static const char *const scene_names[SC_COUNT] = {
+    "HOME",
+    "HOME page 2",
+    "HOME empty day",
+    "SESSION open",
+    "SESSION full",
+    "SESSION reserved",
+    "SESSION started",
+    "SESSION just full",
+    "FORM first",
+    "FORM last",
+    "FORM e-mail",
+    "FORM phone",
+    "FORM long name",
+    "FORM accents",
+    "FORM required",
+    "FORM bad e-mail",
+    "CONFIRM",
+    "CONFIRM long",
+    "DONE",
+    "DONE existing",
+    "FAULT",
+};
+
+struct config {
+    int w, h, lang;
+    bool large, contrast;
+};
+
+static void reduce(struct action a)
+{
+    app_reduce(st, &a);
+}
+
+static void type_into(enum field f, const char *text)
+{
+    reduce((struct action){.kind = ACT_FOCUS, .arg = (int)f});
+    reduce((struct action){.kind = ACT_TEXT, .text = text});
+}
+
+static const char long_name[] = "Marie-\xC3\x89l\xC3\xA9onore Anne-Sophie Wilhelmina Christabel";
+
+static void to_form(void)
+{
+    reduce((struct action){.kind = ACT_OPEN_SESSION, .arg = C_OPEN});
+    reduce((struct action){.kind = ACT_START_FORM});
+    assert_int_equal(st->screen, SCREEN_FORM);
+}
+
+static void to_confirm(bool long_values)
+{
+    to_form();
+    if (long_values) {
+        type_into(FIELD_FIRST, long_name);
+        type_into(FIELD_LAST, "de La Tour d\xE2\x80\x99"
+                              "Auvergne-Lauraguais Saint-Exup\xC3\xA9ry");
+        type_into(FIELD_EMAIL, "marie-eleonore.anne-sophie.de-la-tour-d-auvergne@exemple.fr");
+    } else {
+        type_into(FIELD_FIRST, "Marie");
+        type_into(FIELD_LAST, "Curie");
+        type_into(FIELD_EMAIL, "marie@exemple.fr");
+    }
+    type_into(FIELD_PHONE, "06 12 34 56 78");
+    reduce((struct action){.kind = ACT_SUBMIT_FORM});
+    assert_int_equal(st->screen, SCREEN_CONFIRM);
+}
+
+static void build_scene(enum scene sc, const struct config *cfg)
+{
+    app_init(st, NOW, NOW_MS);
+    reduce((struct action){.kind = ACT_CATALOGUE, .sessions = cat, .n = n_cat});
+    st->effect = EFFECT_NONE;
+    struct registration reg;
+    memset(&reg, 0, sizeof reg);
+    snprintf(reg.session_id, sizeof reg.session_id, "open");
+    snprintf(reg.first_name, sizeof reg.first_name, "%s", long_name);
+    snprintf(reg.last_name, sizeof reg.last_name, "Curie");
+    snprintf(reg.short_code, sizeof reg.short_code, "ACDEFHJKK");
+    switch (sc) {
+    case SC_HOME:
+        break;
+    case SC_HOME_PAGE2:
+        st->page = 1;
+        break;
+    case SC_HOME_EMPTY_DAY:
+        reduce((struct action){.kind = ACT_SELECT_DAY, .arg = 3});
+        break;
+    case SC_SESSION_OPEN:
+        reduce((struct action){.kind = ACT_OPEN_SESSION, .arg = C_OPEN});
+        break;
+    case SC_SESSION_FULL:
+        reduce((struct action){.kind = ACT_OPEN_SESSION, .arg = C_FULL});
+        break;
+    case SC_SESSION_RESERVED:
+        reduce((struct action){.kind = ACT_OPEN_SESSION, .arg = C_RESERVED});
+        break;
+    case SC_SESSION_STARTED:
+        reduce((struct action){.kind = ACT_OPEN_SESSION, .arg = C_STARTED});
+        break;
+    case SC_SESSION_JUST_FULL:
+        to_confirm(false);
+        reduce((struct action){.kind = ACT_CONFIRM});
+        st->effect = EFFECT_NONE;
+        reduce((struct action){.kind = ACT_REGISTERED, .err = BORNE_ERR_SESSION_FULL});
+        assert_int_equal(st->notice, NOTICE_JUST_FULL);
+        /* The reload the loop runs at once: the last seat is gone. */
+        st->effect = EFFECT_NONE;
+        {
+            static struct session now_full[10];
+            memcpy(now_full, cat, sizeof cat);
+            now_full[C_OPEN].seats_taken = now_full[C_OPEN].capacity;
+            reduce((struct action){.kind = ACT_CATALOGUE, .sessions = now_full, .n = n_cat});
+        }
+        assert_int_equal(st->screen, SCREEN_SESSION);
+        assert_int_equal(st->notice, NOTICE_JUST_FULL);
+        break;
+    case SC_FORM_FIRST:
+        to_form();
+        type_into(FIELD_FIRST, "Jean-Pierre");
+        break;
+    case SC_FORM_LAST:
+        to_form();
+        type_into(FIELD_FIRST, "Jean-Pierre");
+        type_into(FIELD_LAST, "Dupont");
+        break;
+    case SC_FORM_EMAIL:
+        to_form();
+        type_into(FIELD_EMAIL, "jean.pierre@exemple.fr");
+        break;
+    case SC_FORM_PHONE:
+        to_form();
+        type_into(FIELD_PHONE, "06 12 34 56 78");
+        break;
+    case SC_FORM_LONG:
+        to_form();
+        type_into(FIELD_LAST, long_name);
+        type_into(FIELD_FIRST, long_name);
+        break;
+    case SC_FORM_ACCENTS:
+        to_form();
+        type_into(FIELD_LAST, "Lef");
+        reduce((struct action){.kind = ACT_ACCENTS}); /* the layer a small screen has */
+        break;
+    case SC_FORM_REQUIRED:
+        to_form();
+        reduce((struct action){.kind = ACT_SUBMIT_FORM});
+        assert_int_equal(st->notice, NOTICE_REQUIRED);
+        break;
+    case SC_FORM_BAD_EMAIL:
+        to_form();
+        type_into(FIELD_FIRST, "Marie");
+        type_into(FIELD_LAST, "Curie");
+        type_into(FIELD_EMAIL, "marie@");
+        reduce((struct action){.kind = ACT_SUBMIT_FORM});
+        assert_int_equal(st->notice, NOTICE_BAD_EMAIL);
+        break;
+    case SC_CONFIRM:
+        to_confirm(false);
+        break;
+    case SC_CONFIRM_LONG:
+        to_confirm(true);
+        break;
+    case SC_DONE:
+    case SC_DONE_EXISTING:
+        to_confirm(false);
+        reduce((struct action){.kind = ACT_CONFIRM});
+        st->effect = EFFECT_NONE;
+        reduce((struct action){.kind = ACT_REGISTERED,
+                               .err = sc == SC_DONE ? BORNE_OK : BORNE_ERR_ALREADY_REGISTERED,
+                               .reg = &reg});
+        assert_int_equal(st->screen, SCREEN_DONE);
+        break;
+    case SC_FAULT:
+        reduce((struct action){.kind = ACT_FAULT, .text = "disk full"});
+        break;
+    case SC_COUNT:
+        break;
+    }
+    st->lang = (enum lang)cfg->lang;
+    st->large_text = cfg->large;
+    st->high_contrast = cfg->contrast;
+}
+
+static void ui_setup(struct ui *ui, const struct config *cfg)
+{
+    memset(ui, 0, sizeof *ui);
+    ui->dl = &dl;
+    ui->tr = &tr;
+    ui->metrics = (struct ui_metrics){NULL, fake_width, fake_line_height};
+    ui->w = cfg->w;
+    ui->h = cfg->h;
+}
+
+static void describe(char *out, size_t cap, enum scene sc, const struct config *c)
+{
+    snprintf(out, cap, "%s %dx%d %s%s%s", scene_names[sc], c->w, c->h, c->lang ? "en" : "fr",
+             c->large ? " large" : "", c->contrast ? " contrast" : "");
+}
+
+#define N_CONFIGS 16
+static struct config config_at(int i)
+{
+    struct config c = {i & 1 ? 800 : 1280, i & 1 ? 480 : 800, (i >> 1) & 1, (i >> 2) & 1,
+                       (i >> 3) & 1};
+    return c;
+}
+
+/* --- checks --------------------------------------------------------------------------------- */
+
+#define PRINT_MAX 24 /* problems printed per test (per scene in the sweeps); all are counted */
+
+struct tally {
+    int problems, printed, print_max;
+};
+
+static void problem(struct tally *t, const char *where, const char *fmt, ...)
+{
+    t->problems++;
+    if (t->printed++ >= t->print_max)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    print_error("%s: %s\n", where, msg);
+}
+
+static bool overlap(struct rect a, struct rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+static bool contains(struct rect outer, struct rect in)
+{
+    return in.x >= outer.x && in.y >= outer.y && in.x + in.w <= outer.x + outer.w &&
+           in.y + in.h <= outer.y + outer.h;
+}
+
+static struct rect cmd_rect(const struct draw_cmd *c)
+{
+    return (struct rect){c->x, c->y, c->w, c->h};
+}
+
+static const char *cmd_text(const struct draw_cmd *c, char *buf, size_t cap)
+{
+    size_t n = c->text_len < cap - 1 ? c->text_len : cap - 1;
+    memcpy(buf, dl.text + c->text_off, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* What the brief of these tests asks of every frame. */
+static void check_frame(struct tally *t, const struct ui *ui, const char *where)
+{
+    const struct theme *th = &ui->theme;
+    if (dl.overflow)
+        problem(t, where, "draw list overflow (%zu commands, %zu text bytes)", dl.n, dl.text_len);
+    /* Undersized widgets come in rows (a keyboard): one line per frame names a few. */
+    char small[200] = "", low[200] = "";
+    int n_small = 0, n_low = 0;
+    for (size_t i = 0; i < ui->n_widgets; i++) {
+        const struct ui_widget *w = &ui->widgets[i];
+        struct rect r = w->r;
+        size_t len;
+        if (r.w < 56 || r.h < 56) {
+            if (n_small++ < 5 && (len = strlen(small)) < sizeof small)
+                snprintf(small + len, sizeof small - len, " %s %dx%d", w->id, r.w, r.h);
+        }
+        if (ui->w >= 1280 && r.h < th->touch_min - 4) {
+            if (n_low++ < 5 && (len = strlen(low)) < sizeof low)
+                snprintf(low + len, sizeof low - len, " %s %dx%d", w->id, r.w, r.h);
+        }
+        if (r.x < 0 || r.y < 0 || r.x + r.w > ui->w || r.y + r.h > ui->h)
+            problem(t, where, "widget %s {%d,%d,%d,%d} is not inside the %dx%d window", w->id, r.x,
+                    r.y, r.w, r.h, ui->w, ui->h);
+        for (size_t k = i + 1; k < ui->n_widgets; k++) {
+            if (overlap(r, ui->widgets[k].r))
+                problem(t, where, "widgets %s {%d,%d,%d,%d} and %s {%d,%d,%d,%d} overlap", w->id,
+                        r.x, r.y, r.w, r.h, ui->widgets[k].id, ui->widgets[k].r.x,
+                        ui->widgets[k].r.y, ui->widgets[k].r.w, ui->widgets[k].r.h);
+            if (strcmp(w->id, ui->widgets[k].id) == 0)
+                problem(t, where, "two widgets are called %s", w->id);
+        }
+    }
+    if (n_small)
+        problem(t, where, "%d widget(s) under 56x56:%s%s", n_small, small,
+                n_small > 5 ? " ..." : "");
+    if (n_low)
+        problem(t, where, "%d widget(s) under touch_min - 4 = %d px high:%s%s", n_low,
+                th->touch_min - 4, low, n_low > 5 ? " ..." : "");
+    for (size_t i = 0; i < dl.n; i++) {
+        const struct draw_cmd *c = &dl.cmds[i];
+        if (c->kind != DRAW_TEXT)
+            continue;
+        char buf[128];
+        if (c->x < 0 || c->x + c->w > ui->w)
+            problem(t, where, "text \"%s\" at x %d..%d leaves the %d px window",
+                    cmd_text(c, buf, sizeof buf), c->x, c->x + c->w, ui->w);
+        if (c->px < 22)
+            problem(t, where, "text \"%s\" at %d px (< 22)", cmd_text(c, buf, sizeof buf), c->px);
+        /* Under 24 px only the small font may go, and only as the theme sizes it. */
+        bool is_small = c->px == th->font_px[FONT_SMALL] && c->face == ui_font_face(FONT_SMALL);
+        bool known = false;
+        for (int f = 0; f < FONT_COUNT; f++)
+            if (c->px == th->font_px[f] && c->face == ui_font_face((enum ui_font)f))
+                known = true;
+        if (!known)
+            problem(t, where, "text \"%s\": %d px face %d is no font of the theme",
+                    cmd_text(c, buf, sizeof buf), c->px, c->face);
+        if (c->px < 24 && !is_small)
+            problem(t, where, "text \"%s\" at %d px (< 24) is not FONT_SMALL",
+                    cmd_text(c, buf, sizeof buf), c->px);
+    }
+    for (int f = 0; f < FONT_COUNT; f++)
+        if (th->font_px[f] < (f == FONT_SMALL ? 22 : 24))
+            problem(t, where, "theme font %d is %d px", f, th->font_px[f]);
+}
+
+static void run_scene(enum scene sc)
+{
+    struct tally t = {0, 0, PRINT_MAX};
+    for (int i = 0; i < N_CONFIGS; i++) {
+        struct config cfg = config_at(i);
+        struct ui ui;
+        build_scene(sc, &cfg);
+        ui_setup(&ui, &cfg);
+        ui_frame(&ui, st);
+        char where[96];
+        describe(where, sizeof where, sc, &cfg);
+        assert_true(dl.n > 1);             /* something beyond the background */
+        assert_int_equal(ui.n_actions, 0); /* no input, no action */
+        check_frame(&t, &ui, where);
+    }
+    if (t.problems)
+        print_error("%s: %d problem(s)\n", scene_names[sc], t.problems);
+    assert_int_equal(t.problems, 0);
+}
+
+#define SCENE_TEST(fn, sc)                                                                         \
+    static void fn(void **state)                                                                   \
+    {                                                                                              \
+        (void)state;                                                                               \
+        run_scene(sc);                                                                             \
+    }
+
+SCENE_TEST(test_home, SC_HOME)
+SCENE_TEST(test_home_page2, SC_HOME_PAGE2)
+SCENE_TEST(test_home_empty_day, SC_HOME_EMPTY_DAY)
+SCENE_TEST(test_session_open, SC_SESSION_OPEN)
+SCENE_TEST(test_session_full, SC_SESSION_FULL)
+SCENE_TEST(test_session_reserved, SC_SESSION_RESERVED)
+SCENE_TEST(test_session_started, SC_SESSION_STARTED)
+SCENE_TEST(test_session_just_full, SC_SESSION_JUST_FULL)
+SCENE_TEST(test_form_first, SC_FORM_FIRST)
+SCENE_TEST(test_form_last, SC_FORM_LAST)
+SCENE_TEST(test_form_email, SC_FORM_EMAIL)
+SCENE_TEST(test_form_phone, SC_FORM_PHONE)
+SCENE_TEST(test_form_long_name, SC_FORM_LONG)
+SCENE_TEST(test_form_accents, SC_FORM_ACCENTS)
+SCENE_TEST(test_form_required, SC_FORM_REQUIRED)
+SCENE_TEST(test_form_bad_email, SC_FORM_BAD_EMAIL)
+SCENE_TEST(test_confirm, SC_CONFIRM)
+SCENE_TEST(test_confirm_long, SC_CONFIRM_LONG)
+SCENE_TEST(test_done, SC_DONE)
+SCENE_TEST(test_done_existing, SC_DONE_EXISTING)
+SCENE_TEST(test_fault, SC_FAULT)
+
+/* The scenes draw what they should: a check that passes on an empty frame proves nothing. */
+static void test_scenes_show_their_widgets(void **state)
+{
+    (void)state;
+    static const struct {
+        enum scene sc;
+        const char *present, *absent;
+    } cases[] = {
+        {SC_HOME, "tile:started", "back"},
+        {SC_HOME, "page:next", "page:prev"},
+        {SC_HOME_PAGE2, "page:prev", "register"},
+        {SC_HOME_EMPTY_DAY, "day:3", "tile:started"},
+        {SC_SESSION_OPEN, "register", "tile:open"},
+        {SC_SESSION_FULL, "back", "register"},
+        {SC_SESSION_RESERVED, "home", "register"},
+        {SC_SESSION_STARTED, "home", "register"},
+        {SC_SESSION_JUST_FULL, "back", "register"},
+        {SC_FORM_FIRST, "key:a", "key:1"},
+        {SC_FORM_EMAIL, "key:@", "key:shift"},
+        {SC_FORM_PHONE, "key:+", "key:a"},
+        {SC_FORM_PHONE, "field:3", "key:space"},
+        {SC_FORM_ACCENTS, "key:\xC3\xA9", "key:accents"}, /* 1280x800: one layer */
+        {SC_CONFIRM, "confirm", "continue"},
+        {SC_DONE, "finish", "back"},
+        {SC_FAULT, NULL, "home"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct config cfg = config_at(0);
+        struct ui ui;
+        struct rect r;
+        build_scene(cases[i].sc, &cfg);
+        ui_setup(&ui, &cfg);
+        ui_frame(&ui, st);
+        if (cases[i].present && !ui_find_widget(&ui, cases[i].present, &r))
+            fail_msg("%s: no widget %s", scene_names[cases[i].sc], cases[i].present);
+        if (ui_find_widget(&ui, cases[i].absent, &r))
+            fail_msg("%s: widget %s should not be there", scene_names[cases[i].sc],
+                     cases[i].absent);
+    }
+    /* 800x480: the accents are a layer of their own, behind the "é à ç" key. */
+    static const struct {
+        enum scene sc;
+        const char *present, *absent;
+    } small[] = {
+        {SC_FORM_FIRST, "key:a", "key:\xC3\xA9"},
+        {SC_FORM_FIRST, "key:accents", "key:\xC3\xA7"},
+        {SC_FORM_ACCENTS, "key:\xC3\xA9", "key:a"},
+        {SC_FORM_ACCENTS, "key:\xC5\x93", "key:z"},
+    };
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+        struct config cfg = config_at(1);
+        struct ui ui;
+        struct rect r;
+        build_scene(small[i].sc, &cfg);
+        ui_setup(&ui, &cfg);
+        ui_frame(&ui, st);
+        if (!ui_find_widget(&ui, small[i].present, &r))
+            fail_msg("%s 800x480: no widget %s", scene_names[small[i].sc], small[i].present);
+        if (ui_find_widget(&ui, small[i].absent, &r))
+            fail_msg("%s 800x480: widget %s should not be there", scene_names[small[i].sc],
+                     small[i].absent);
+    }
+    /* The fault screen has no widget at all: nothing there may lead to a registration. */
+    struct config cfg = config_at(0);
+    struct ui ui;
+    build_scene(SC_FAULT, &cfg);
+    ui_setup(&ui, &cfg);
+    ui_frame(&ui, st);
+    assert_int_equal(ui.n_widgets, 0);
+}
+
+/* --- text layout beyond the brief ----------------------------------------------------------- */
+
+static bool valid_utf8(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80                   ? 1
+                   : (c >= 0xC2 && c <= 0xDF) ? 2
+                   : (c & 0xF0) == 0xE0       ? 3
+                   : (c >= 0xF0 && c <= 0xF4) ? 4
+                                              : 0;
+        if (n == 0 || i + n > len)
+            return false;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += n;
+    }
+    return true;
+}
+
+/* Text a person can read: whole characters, inside the window, not on top of other text, and
+** not cut by the edge of a button it does not belong to. */
+static void test_text_layout(void **state)
+{
+    (void)state;
+    struct tally t = {0, 0, 6};
+    for (int sc = 0; sc < SC_COUNT; sc++) {
+        t.printed = 0; /* a few lines for each scene */
+        for (int i = 0; i < N_CONFIGS; i++) {
+            struct config cfg = config_at(i);
+            struct ui ui;
+            build_scene((enum scene)sc, &cfg);
+            ui_setup(&ui, &cfg);
+            ui_frame(&ui, st);
+            char where[96], buf[128], buf2[128];
+            describe(where, sizeof where, (enum scene)sc, &cfg);
+            for (size_t a = 0; a < dl.n; a++) {
+                const struct draw_cmd *c = &dl.cmds[a];
+                if (c->kind != DRAW_TEXT)
+                    continue;
+                struct rect r = cmd_rect(c);
+                if (!valid_utf8(dl.text + c->text_off, c->text_len))
+                    problem(&t, where, "text \"%s\" is not valid UTF-8",
+                            cmd_text(c, buf, sizeof buf));
+                if (r.y < 0 || r.y + r.h > ui.h)
+                    problem(&t, where, "text \"%s\" at y %d..%d leaves the %d px window",
+                            cmd_text(c, buf, sizeof buf), r.y, r.y + r.h, ui.h);
+                for (size_t b = a + 1; b < dl.n; b++) {
+                    const struct draw_cmd *d = &dl.cmds[b];
+                    if (d->kind == DRAW_TEXT && overlap(r, cmd_rect(d)))
+                        problem(&t, where,
+                                "texts \"%s\" {%d,%d,%d,%d} and \"%s\" {%d,%d,%d,%d} "
+                                "overlap",
+                                cmd_text(c, buf, sizeof buf), r.x, r.y, r.w, r.h,
+                                cmd_text(d, buf2, sizeof buf2), d->x, d->y, d->w, d->h);
+                }
+                for (size_t k = 0; k < ui.n_widgets; k++) {
+                    struct rect wr = ui.widgets[k].r;
+                    if (overlap(r, wr) && !contains(wr, r))
+                        problem(&t, where,
+                                "text \"%s\" {%d,%d,%d,%d} is cut by widget %s "
+                                "{%d,%d,%d,%d}",
+                                cmd_text(c, buf, sizeof buf), r.x, r.y, r.w, r.h, ui.widgets[k].id,
+                                wr.x, wr.y, wr.w, wr.h);
+                }
+            }
+        }
+    }
+    if (t.problems)
+        print_error("%d text layout problem(s)\n", t.problems);
+    assert_int_equal(t.problems, 0);
+}
+
+/* --- contrast ------------------------------------------------------------------------------- */
+
+static double channel(uint32_t c, int shift)
+{
+    double v = ((c >> shift) & 0xFF) / 255.0;
+    return v <= 0.03928 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+}
+
+static double luminance(uint32_t rgba)
+{
+    return 0.2126 * channel(rgba, 24) + 0.7152 * channel(rgba, 16) + 0.0722 * channel(rgba, 8);
+}
+
+static double contrast_ratio(uint32_t a, uint32_t b)
+{
+    double la = luminance(a), lb = luminance(b);
+    if (la < lb) {
+        double x = la;
+        la = lb;
+        lb = x;
+    }
+    return (la + 0.05) / (lb + 0.05);
+}
+
+static void test_contrast_formula(void **state)
+{
+    (void)state;
+    assert_true(fabs(contrast_ratio(0x000000FF, 0xFFFFFFFF) - 21.0) < 1e-9);
+    assert_true(fabs(contrast_ratio(0x777777FF, 0x777777FF) - 1.0) < 1e-9);
+    /* #767676 on white is the well-known 4.54:1. */
+    assert_true(fabs(contrast_ratio(0x767676FF, 0xFFFFFFFF) - 4.54) < 0.01);
+}
+
+static void check_theme_pairs(bool high_contrast, double min)
+{
+    struct theme t;
+    theme_make(&t, 1280, 800, false, high_contrast);
+    const struct {
+        const char *name;
+        uint32_t fg, bg;
+    } pairs[] = {
+        {"text/bg", t.text, t.bg},
+        {"text/surface", t.text, t.surface},
+        {"text_muted/bg", t.text_muted, t.bg},
+        {"text_muted/surface", t.text_muted, t.surface},
+        {"primary_text/primary", t.primary_text, t.primary},
+        {"secondary_text/secondary", t.secondary_text, t.secondary},
+        {"ok_text/ok", t.ok_text, t.ok},
+        {"warn_text/warn", t.warn_text, t.warn},
+        {"bad_text/bad", t.bad_text, t.bad},
+        {"header_text/header", t.header_text, t.header},
+        {"key_text/key", t.key_text, t.key},
+        {"ok/bg (text)", t.ok, t.bg},
+        {"bad/bg (text)", t.bad, t.bg},
+        /* Also drawn: text on the alternative surface, labels on pressed keys. */
+        {"text/surface_alt", t.text, t.surface_alt},
+        {"text_muted/surface_alt", t.text_muted, t.surface_alt},
+        {"key_text/key_pressed", t.key_text, t.key_pressed},
+        {"secondary_text/key_pressed", t.secondary_text, t.key_pressed},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        double r = contrast_ratio(pairs[i].fg, pairs[i].bg);
+        if (r < min) {
+            print_error("%s theme: %s is %.2f:1, under %.1f:1\n",
+                        high_contrast ? "high-contrast" : "normal", pairs[i].name, r, min);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+    /* The two themes differ: a check run twice on one theme would pass the same. */
+    struct theme other;
+    theme_make(&other, 1280, 800, false, !high_contrast);
+    assert_int_not_equal(t.bg, other.bg);
+}
+
+static void test_contrast_normal_theme(void **state)
+{
+    (void)state;
+    check_theme_pairs(false, 4.5);
+}
+
+static void test_contrast_high_theme(void **state)
+{
+    (void)state;
+    check_theme_pairs(true, 7.0);
+}
+
+/* What is actually drawn: every text command against the last filled rectangle under its
+** centre. Catches a pair the table above does not list. */
+static void test_contrast_as_drawn(void **state)
+{
+    (void)state;
+    struct tally t = {0, 0, 6};
+    int texts = 0;
+    for (int sc = 0; sc < SC_COUNT; sc++) {
+        t.printed = 0; /* a few lines for each scene */
+        for (int i = 0; i < N_CONFIGS; i++) {
+            struct config cfg = config_at(i);
+            struct ui ui;
+            build_scene((enum scene)sc, &cfg);
+            ui_setup(&ui, &cfg);
+            ui_frame(&ui, st);
+            char where[96], buf[128];
+            describe(where, sizeof where, (enum scene)sc, &cfg);
+            double min = cfg.contrast ? 7.0 : 4.5;
+            for (size_t a = 0; a < dl.n; a++) {
+                const struct draw_cmd *c = &dl.cmds[a];
+                if (c->kind != DRAW_TEXT)
+                    continue;
+                texts++;
+                int cx = c->x + c->w / 2, cy = c->y + c->h / 2;
+                uint32_t bg = 0;
+                bool found = false;
+                for (size_t b = a; b-- > 0;) {
+                    const struct draw_cmd *r = &dl.cmds[b];
+                    if (r->kind == DRAW_RECT && r->border == 0 && cx >= r->x && cx < r->x + r->w &&
+                        cy >= r->y && cy < r->y + r->h) {
+                        bg = r->color;
+                        found = true;
+                        break;
+                    }
+                }
+                if (!found)
+                    continue; /* off the window: test_text_layout's business */
+                double ratio = contrast_ratio(c->color, bg);
+                if (ratio < min)
+                    problem(&t, where, "text \"%s\" #%08X on #%08X is %.2f:1",
+                            cmd_text(c, buf, sizeof buf), c->color, bg, ratio);
+            }
+        }
+    }
+    assert_true(texts > 1000);
+    assert_int_equal(t.problems, 0);
+}
+
+/* --- taps ----------------------------------------------------------------------------------- */
+
+static void frame_input(struct ui *ui, bool press, bool release, int x, int y)
+{
+    ui->pressing = press;
+    ui->releasing = release;
+    ui->px = x;
+    ui->py = y;
+    ui_frame(ui, st);
+}
+
+static void centre_of(const struct ui *ui, const char *id, int *x, int *y)
+{
+    struct rect r;
+    if (!ui_find_widget(ui, id, &r))
+        fail_msg("no widget %s", id);
+    *x = r.x + r.w / 2;
+    *y = r.y + r.h / 2;
+}
+
+static void test_tap_register(void **state)
+{
+    (void)state;
+    struct config cfg = config_at(0);
+    struct ui ui;
+    build_scene(SC_SESSION_OPEN, &cfg);
+    ui_setup(&ui, &cfg);
+    frame_input(&ui, false, false, 0, 0);
+    int x, y;
+    centre_of(&ui, "register", &x, &y);
+
+    frame_input(&ui, true, false, x, y); /* press: shown pressed, nothing fires yet */
+    assert_int_equal(ui.n_actions, 0);
+    assert_string_equal(ui.pressed_id, "register");
+    frame_input(&ui, false, false, 0, 0); /* a redraw in between */
+    assert_int_equal(ui.n_actions, 0);
+    assert_string_equal(ui.pressed_id, "register");
+    frame_input(&ui, false, true, x, y); /* release: fires once */
+    assert_int_equal(ui.n_actions, 1);
+    assert_int_equal(ui.actions[0].kind, ACT_START_FORM);
+    assert_string_equal(ui.pressed_id, "");
+    /* The same release again, with no press: nothing. */
+    frame_input(&ui, false, true, x, y);
+    assert_int_equal(ui.n_actions, 0);
+}
+
+static void test_tap_press_and_release_on_different_widgets(void **state)
+{
+    (void)state;
+    struct config cfg = config_at(0);
+    struct ui ui;
+    build_scene(SC_SESSION_OPEN, &cfg);
+    ui_setup(&ui, &cfg);
+    frame_input(&ui, false, false, 0, 0);
+    int rx, ry, bx, by;
+    centre_of(&ui, "register", &rx, &ry);
+    centre_of(&ui, "back", &bx, &by);
+    /* Slid from "register" to "back": neither fires. */
+    frame_input(&ui, true, false, rx, ry);
+    frame_input(&ui, false, true, bx, by);
+    assert_int_equal(ui.n_actions, 0);
+    /* Slid off "register" onto nothing: nothing. */
+    frame_input(&ui, true, false, rx, ry);
+    frame_input(&ui, false, true, 2, ui.h - 2);
+    assert_int_equal(ui.n_actions, 0);
+    /* Pressed on nothing, released on "register": nothing. */
+    frame_input(&ui, true, false, 2, ui.h - 2);
+    assert_string_equal(ui.pressed_id, "");
+    frame_input(&ui, false, true, rx, ry);
+    assert_int_equal(ui.n_actions, 0);
+    /* The control: "back" tapped properly does fire. */
+    frame_input(&ui, true, false, bx, by);
+    frame_input(&ui, false, true, bx, by);
+    assert_int_equal(ui.n_actions, 1);
+    assert_int_equal(ui.actions[0].kind, ACT_BACK);
+}
+
+static void test_tap_release_without_press(void **state)
+{
+    (void)state;
+    struct config cfg = config_at(0);
+    struct ui ui;
+    build_scene(SC_SESSION_OPEN, &cfg);
+    ui_setup(&ui, &cfg);
+    frame_input(&ui, false, false, 0, 0);
+    int x, y;
+    centre_of(&ui, "register", &x, &y);
+    frame_input(&ui, false, true, x, y);
+    assert_int_equal(ui.n_actions, 0);
+}
+
+/* Taps on other screens give the action with its argument. */
+static void test_tap_tile_and_keys(void **state)
+{
+    (void)state;
+    struct config cfg = config_at(1); /* 800x480 */
+    struct ui ui;
+    int x, y;
+    build_scene(SC_HOME, &cfg);
+    ui_setup(&ui, &cfg);
+    frame_input(&ui, false, false, 0, 0);
+    centre_of(&ui, "tile:open", &x, &y);
+    frame_input(&ui, true, false, x, y);
+    frame_input(&ui, false, true, x, y);
+    assert_int_equal(ui.n_actions, 1);
+    assert_int_equal(ui.actions[0].kind, ACT_OPEN_SESSION);
+    assert_int_equal(ui.actions[0].arg, 1);
+
+    build_scene(SC_FORM_FIRST, &cfg); /* "Jean-Pierre": small letters next */
+    ui_setup(&ui, &cfg);
+    frame_input(&ui, false, false, 0, 0);
+    /* On this small screen the accents are on a layer of their own. */
+    struct rect r;
+    assert_false(ui_find_widget(&ui, "key:\xC3\xA9", &r));
+    centre_of(&ui, "key:accents", &x, &y);
+    frame_input(&ui, true, false, x, y);
+    frame_input(&ui, false, true, x, y);
+    assert_int_equal(ui.n_actions, 1);
+    assert_int_equal(ui.actions[0].kind, ACT_ACCENTS);
+    app_reduce(st, &ui.actions[0]);
+    frame_input(&ui, false, false, 0, 0);
+    centre_of(&ui, "key:\xC3\xA9", &x, &y);
+    frame_input(&ui, true, false, x, y);
+    frame_input(&ui, false, true, x, y);
+    assert_int_equal(ui.n_actions, 1);
+    assert_int_equal(ui.actions[0].kind, ACT_TEXT);
+    assert_string_equal(ui.actions[0].text, "\xC3\xA9");
+    st->form.shift = true; /* capitals: the same key types É */
+    frame_input(&ui, true, false, x, y);
+    frame_input(&ui, false, true, x, y);
+    assert_string_equal(ui.actions[0].text, "\xC3\x89");
+    centre_of(&ui, "continue", &x, &y);
+    frame_input(&ui, true, false, x, y);
+    frame_input(&ui, false, true, x, y);
+    assert_int_equal(ui.actions[0].kind, ACT_SUBMIT_FORM);
+}
+
+/* --- main ----------------------------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+    (void)state;
+    const char *assets = getenv("BORNE_ASSETS");
+    if (!assets) {
+        fprintf(stderr, "BORNE_ASSETS is not set: run through ctest\n");
+        return -1;
+    }
+    char dir[1024], msg[256];
+    snprintf(dir, sizeof dir, "%s/i18n", assets);
+    static const char *const codes[] = {"fr", "en"};
+    if (i18n_load(&tr, dir, codes, 2, msg, sizeof msg) != BORNE_OK) {
+        fprintf(stderr, "i18n_load: %s\n", msg);
+        return -1;
+    }
+    st = calloc(1, sizeof *st);
+    if (!st)
+        return -1;
+    build_catalogue();
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    free(st);
+    return 0;
+}
+
+int main(void)
+{
+    setenv("TZ", "Europe/Paris", 1);
+    tzset();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenes_show_their_widgets),
+        cmocka_unit_test(test_home),
+        cmocka_unit_test(test_home_page2),
+        cmocka_unit_test(test_home_empty_day),
+        cmocka_unit_test(test_session_open),
+        cmocka_unit_test(test_session_full),
+        cmocka_unit_test(test_session_reserved),
+        cmocka_unit_test(test_session_started),
+        cmocka_unit_test(test_session_just_full),
+        cmocka_unit_test(test_form_first),
+        cmocka_unit_test(test_form_last),
+        cmocka_unit_test(test_form_email),
+        cmocka_unit_test(test_form_phone),
+        cmocka_unit_test(test_form_long_name),
+        cmocka_unit_test(test_form_accents),
+        cmocka_unit_test(test_form_required),
+        cmocka_unit_test(test_form_bad_email),
+        cmocka_unit_test(test_confirm),
+        cmocka_unit_test(test_confirm_long),
+        cmocka_unit_test(test_done),
+        cmocka_unit_test(test_done_existing),
+        cmocka_unit_test(test_fault),
+        cmocka_unit_test(test_text_layout),
+        cmocka_unit_test(test_contrast_formula),
+        cmocka_unit_test(test_contrast_normal_theme),
+        cmocka_unit_test(test_contrast_high_theme),
+        cmocka_unit_test(test_contrast_as_drawn),
+        cmocka_unit_test(test_tap_register),
+        cmocka_unit_test(test_tap_press_and_release_on_different_widgets),
+        cmocka_unit_test(test_tap_release_without_press),
+        cmocka_unit_test(test_tap_tile_and_keys),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
