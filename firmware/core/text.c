@@ -213,78 +213,25 @@ enum text_verdict text_check_phone(const char *s)
 ** ASCII; other scripts are kept as they are, which is enough for "same person" equality. */
 static size_t fold_latin(uint32_t cp, char *buf)
 {
-    static const char *const latin1[64] = {/* U+00C0 */ "a",
-                                           "a",
-                                           "a",
-                                           "a",
-                                           "a",
-                                           "a",
-                                           "ae",
-                                           "c",
-                                           "e",
-                                           "e",
-                                           "e",
-                                           "e",
-                                           "i",
-                                           "i",
-                                           "i",
-                                           "i",
-                                           "d",
-                                           "n",
-                                           "o",
-                                           "o",
-                                           "o",
-                                           "o",
-                                           "o",
-                                           NULL,
-                                           "o",
-                                           "u",
-                                           "u",
-                                           "u",
-                                           "u",
-                                           "y",
-                                           "th",
-                                           "ss",
-                                           /* U+00E0 */ "a",
-                                           "a",
-                                           "a",
-                                           "a",
-                                           "a",
-                                           "a",
-                                           "ae",
-                                           "c",
-                                           "e",
-                                           "e",
-                                           "e",
-                                           "e",
-                                           "i",
-                                           "i",
-                                           "i",
-                                           "i",
-                                           "d",
-                                           "n",
-                                           "o",
-                                           "o",
-                                           "o",
-                                           "o",
-                                           "o",
-                                           NULL,
-                                           "o",
-                                           "u",
-                                           "u",
-                                           "u",
-                                           "u",
-                                           "y",
-                                           "th",
-                                           "y"};
+    /* Latin-1 letters, U+00C0..U+00DF and U+00E0..U+00FF alike (upper and lower case share
+    ** a row), but for U+00DF ß and U+00FF ÿ; U+00D7 × and U+00F7 ÷ are not letters. */
+    // clang-format off
+    static const char *const latin1[32] = {
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", NULL};
+    // clang-format on
     /* Latin Extended-A, U+0100..U+017F: base letter of each, in pairs of upper/lower. */
     static const char ext_a[] =
         "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiiiiijjkkkllllllllll"
         "nnnnnnnnnoooooooorrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
     char one[2] = {0};
     const char *s = NULL;
-    if (cp >= 0xC0 && cp <= 0xFF)
-        s = latin1[cp - 0xC0];
+    if (cp == 0xDF)
+        s = "ss";
+    else if (cp == 0xFF)
+        s = "y";
+    else if (cp >= 0xC0 && cp <= 0xFF)
+        s = latin1[(cp - 0xC0) % 32];
     else if (cp == 0x152 || cp == 0x153)
         s = "oe";
     else if (cp == 0x132 || cp == 0x133)

@@ -751,34 +751,53 @@ cleanup:
     return err;
 }
 
-enum borne_err store_session_get(struct store *st, const char *id, struct session *out)
+/* One row through a cached statement keyed by one text parameter, read by `read` into out
+** (out_size bytes, zeroed first and on failure). `noun` names the thing in the message. */
+static enum borne_err row_by_key(struct store *st, enum store_stmt id, const char *what,
+                                 const char *noun, const char *key,
+                                 void (*read)(sqlite3_stmt *, void *), void *out, size_t out_size)
 {
-    static const char what[] = "session_get";
-    enum borne_err err;
     sqlite3_stmt *stmt;
+    enum borne_err err;
     int rc;
 
     if (out)
-        memset(out, 0, sizeof *out);
-    if (!st || !id || !out)
+        memset(out, 0, out_size);
+    if (!st || !key || !out)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    err = store_stmt_get(st, STMT_SESSION_GET, what, &stmt);
+    err = store_stmt_get(st, id, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
-    rc = bind_text(stmt, 1, id);
+    rc = bind_text(stmt, 1, key);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW)
-        read_session(stmt, out);
+        read(stmt, out);
     else if (rc == SQLITE_DONE)
-        err = store_fail(st, BORNE_ERR_NOT_FOUND, "%s: no session %.64s", what, id);
+        err = store_fail(st, BORNE_ERR_NOT_FOUND, "%s: no %s %.64s", what, noun, key);
     else
         err = store_fail_sqlite(st, what, rc);
 
 cleanup:
     stmts_reset(st);
     return err;
+}
+
+static void read_session_row(sqlite3_stmt *stmt, void *out)
+{
+    read_session(stmt, out);
+}
+
+static void read_registration_row(sqlite3_stmt *stmt, void *out)
+{
+    read_registration(stmt, out);
+}
+
+enum borne_err store_session_get(struct store *st, const char *id, struct session *out)
+{
+    return row_by_key(st, STMT_SESSION_GET, "session_get", "session", id, read_session_row, out,
+                      sizeof *out);
 }
 
 /* ---- registrations --------------------------------------------------------------------- */
@@ -998,47 +1017,17 @@ cleanup:
     return err;
 }
 
-/* One registration through a cached statement keyed by one text parameter. */
-static enum borne_err registration_lookup(struct store *st, enum store_stmt id, const char *what,
-                                          const char *key, struct registration *out)
-{
-    sqlite3_stmt *stmt;
-    enum borne_err err;
-    int rc;
-
-    if (out)
-        memset(out, 0, sizeof *out);
-    if (!st || !key || !out)
-        return BORNE_ERR_INVALID;
-    st->errmsg[0] = '\0';
-    err = store_stmt_get(st, id, what, &stmt);
-    if (err != BORNE_OK)
-        goto cleanup;
-    rc = bind_text(stmt, 1, key);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        read_registration(stmt, out);
-    else if (rc == SQLITE_DONE)
-        err = store_fail(st, BORNE_ERR_NOT_FOUND, "%s: no registration %.64s", what, key);
-    else
-        err = store_fail_sqlite(st, what, rc);
-
-cleanup:
-    stmts_reset(st);
-    return err;
-}
-
 enum borne_err store_registration_get(struct store *st, const char *id, struct registration *out)
 {
-    return registration_lookup(st, STMT_REGISTRATION_GET, "registration_get", id, out);
+    return row_by_key(st, STMT_REGISTRATION_GET, "registration_get", "registration", id,
+                      read_registration_row, out, sizeof *out);
 }
 
 enum borne_err store_registration_by_code(struct store *st, const char *short_code,
                                           struct registration *out)
 {
-    return registration_lookup(st, STMT_REGISTRATION_BY_CODE, "registration_by_code", short_code,
-                               out);
+    return row_by_key(st, STMT_REGISTRATION_BY_CODE, "registration_by_code", "registration",
+                      short_code, read_registration_row, out, sizeof *out);
 }
 
 enum borne_err store_registration_count(struct store *st, const char *session_id, int *out)

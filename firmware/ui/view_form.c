@@ -24,159 +24,116 @@ struct key {
         NULL, NULL, KEY_CHAR, 0                                                                    \
     }
 
-/* Names: the French AZERTY letters, then a row of the accents French names need. */
-static const struct key name_rows[][14] = {
-    {K("a", "A"),
-     K("z", "Z"),
-     K("e", "E"),
-     K("r", "R"),
-     K("t", "T"),
-     K("y", "Y"),
-     K("u", "U"),
-     K("i", "I"),
-     K("o", "O"),
-     K("p", "P"),
-     {NULL, NULL, KEY_BKSP, 6},
-     END},
-    {K("q", "Q"), K("s", "S"), K("d", "D"), K("f", "F"), K("g", "G"), K("h", "H"), K("j", "J"),
-     K("k", "K"), K("l", "L"), K("m", "M"), K("'", "'"), K("-", "-"), END},
-    {{NULL, NULL, KEY_SHIFT, 6},
-     K("w", "W"),
-     K("x", "X"),
-     K("c", "C"),
-     K("v", "V"),
-     K("b", "B"),
-     K("n", "N"),
-     K(".", "."),
-     END},
-    {K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"), K("à", "À"), K("â", "Â"), K("ç", "Ç"),
-     K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), END},
-    {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
+/* Rows of keys; a layout is a list of rows, so that layouts share them. */
+static const struct key azerty_1[] = {K("a", "A"),
+                                      K("z", "Z"),
+                                      K("e", "E"),
+                                      K("r", "R"),
+                                      K("t", "T"),
+                                      K("y", "Y"),
+                                      K("u", "U"),
+                                      K("i", "I"),
+                                      K("o", "O"),
+                                      K("p", "P"),
+                                      {NULL, NULL, KEY_BKSP, 6},
+                                      END};
+static const struct key azerty_2[] = {
+    K("q", "Q"), K("s", "S"), K("d", "D"), K("f", "F"), K("g", "G"), K("h", "H"), K("j", "J"),
+    K("k", "K"), K("l", "L"), K("m", "M"), K("'", "'"), K("-", "-"), END};
+static const struct key azerty_3[] = {{NULL, NULL, KEY_SHIFT, 6},
+                                      K("w", "W"),
+                                      K("x", "X"),
+                                      K("c", "C"),
+                                      K("v", "V"),
+                                      K("b", "B"),
+                                      K("n", "N"),
+                                      K(".", "."),
+                                      END};
+/* The same with the key to the accents' layer, for small screens. */
+static const struct key azerty_3_small[] = {{NULL, NULL, KEY_SHIFT, 6},
+                                            K("w", "W"),
+                                            K("x", "X"),
+                                            K("c", "C"),
+                                            K("v", "V"),
+                                            K("b", "B"),
+                                            K("n", "N"),
+                                            K(".", "."),
+                                            {"é à ç", "abc", KEY_ACCENTS, 10},
+                                            END};
+/* The accents French names need. */
+static const struct key accents[] = {
+    K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"), K("à", "À"), K("â", "Â"), K("ç", "Ç"),
+    K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), END};
+static const struct key accents_1_small[] = {
+    K("é", "É"), K("è", "È"), K("ê", "Ê"), K("ë", "Ë"),
+    K("à", "À"), K("â", "Â"), K("ç", "Ç"), {NULL, NULL, KEY_BKSP, 6},
+    END};
+static const struct key accents_2_small[] = {K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"),
+                                             K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"),
+                                             K("'", "'"), K("-", "-"), END};
+static const struct key space_row[] = {
+    {NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END};
+
+/* The e-mail: no capitals (no Shift key), digits, @. */
+static const struct key digits[] = {K("1", "1"),
+                                    K("2", "2"),
+                                    K("3", "3"),
+                                    K("4", "4"),
+                                    K("5", "5"),
+                                    K("6", "6"),
+                                    K("7", "7"),
+                                    K("8", "8"),
+                                    K("9", "9"),
+                                    K("0", "0"),
+                                    {NULL, NULL, KEY_BKSP, 6},
+                                    END};
+static const struct key mail_1[] = {K("a", "a"), K("z", "z"), K("e", "e"), K("r", "r"),
+                                    K("t", "t"), K("y", "y"), K("u", "u"), K("i", "i"),
+                                    K("o", "o"), K("p", "p"), K("@", "@"), END};
+static const struct key mail_2[] = {K("q", "q"), K("s", "s"), K("d", "d"), K("f", "f"),
+                                    K("g", "g"), K("h", "h"), K("j", "j"), K("k", "k"),
+                                    K("l", "l"), K("m", "m"), K(".", "."), END};
+static const struct key mail_3[] = {K("w", "w"), K("x", "x"), K("c", "c"), K("v", "v"), K("b", "b"),
+                                    K("n", "n"), K("-", "-"), K("_", "_"), END};
+static const struct key mail_3_small[] = {K("w", "w"), K("x", "x"), K("c", "c"),
+                                          K("v", "v"), K("b", "b"), K("n", "n"),
+                                          K("-", "-"), K("_", "_"), {NULL, NULL, KEY_CONTINUE, 12},
+                                          END};
+static const struct key domains[] = {{".fr", ".fr", KEY_CHAR, 8},
+                                     {".com", ".com", KEY_CHAR, 8},
+                                     {NULL, NULL, KEY_CONTINUE, 16},
+                                     END};
+
+/* The phone: a keypad. */
+static const struct key pad_1[] = {K("1", "1"), K("2", "2"), K("3", "3"), END};
+static const struct key pad_2[] = {K("4", "4"), K("5", "5"), K("6", "6"), END};
+static const struct key pad_3[] = {K("7", "7"), K("8", "8"), K("9", "9"), END};
+static const struct key pad_4[] = {K("+", "+"), K("0", "0"), {NULL, NULL, KEY_BKSP, 4}, END};
+static const struct key pad_continue[] = {{NULL, NULL, KEY_CONTINUE, 12}, END};
+static const struct key pad_1_small[] = {
+    K("1", "1"), K("2", "2"), K("3", "3"), {NULL, NULL, KEY_BKSP, 4}, END};
+static const struct key pad_2_small[] = {K("4", "4"), K("5", "5"), K("6", "6"), K("+", "+"), END};
+static const struct key pad_3_small[] = {K("7", "7"), K("8", "8"), K("9", "9"), K("0", "0"), END};
+static const struct key pad_continue_small[] = {{NULL, NULL, KEY_CONTINUE, 16}, END};
+
+#define LAYOUT_ROWS_MAX 5
+
+struct layout {
+    const struct key *rows[LAYOUT_ROWS_MAX];
+    int n_rows;
 };
 
-/* Names on a small screen: four rows, the accents on a layer of their own behind "é à ç". */
-static const struct key name_rows_small[][14] = {
-    {K("a", "A"),
-     K("z", "Z"),
-     K("e", "E"),
-     K("r", "R"),
-     K("t", "T"),
-     K("y", "Y"),
-     K("u", "U"),
-     K("i", "I"),
-     K("o", "O"),
-     K("p", "P"),
-     {NULL, NULL, KEY_BKSP, 6},
-     END},
-    {K("q", "Q"), K("s", "S"), K("d", "D"), K("f", "F"), K("g", "G"), K("h", "H"), K("j", "J"),
-     K("k", "K"), K("l", "L"), K("m", "M"), K("'", "'"), K("-", "-"), END},
-    {{NULL, NULL, KEY_SHIFT, 6},
-     K("w", "W"),
-     K("x", "X"),
-     K("c", "C"),
-     K("v", "V"),
-     K("b", "B"),
-     K("n", "N"),
-     K(".", "."),
-     {"é à ç", "abc", KEY_ACCENTS, 10},
-     END},
-    {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
-};
-
-static const struct key accent_rows_small[][14] = {
-    {K("é", "É"),
-     K("è", "È"),
-     K("ê", "Ê"),
-     K("ë", "Ë"),
-     K("à", "À"),
-     K("â", "Â"),
-     K("ç", "Ç"),
-     {NULL, NULL, KEY_BKSP, 6},
-     END},
-    {K("ù", "Ù"), K("û", "Û"), K("ô", "Ô"), K("î", "Î"), K("ï", "Ï"), K("œ", "Œ"), K("'", "'"),
-     K("-", "-"), END},
-    {{NULL, NULL, KEY_SHIFT, 6},
-     K("w", "W"),
-     K("x", "X"),
-     K("c", "C"),
-     K("v", "V"),
-     K("b", "B"),
-     K("n", "N"),
-     K(".", "."),
-     {"é à ç", "abc", KEY_ACCENTS, 10},
-     END},
-    {{NULL, NULL, KEY_SPACE, 24}, {NULL, NULL, KEY_CONTINUE, 16}, END},
-};
-
-static const struct key email_rows[][14] = {
-    {K("1", "1"),
-     K("2", "2"),
-     K("3", "3"),
-     K("4", "4"),
-     K("5", "5"),
-     K("6", "6"),
-     K("7", "7"),
-     K("8", "8"),
-     K("9", "9"),
-     K("0", "0"),
-     {NULL, NULL, KEY_BKSP, 6},
-     END},
-    {K("a", "a"), K("z", "z"), K("e", "e"), K("r", "r"), K("t", "t"), K("y", "y"), K("u", "u"),
-     K("i", "i"), K("o", "o"), K("p", "p"), END},
-    {K("q", "q"), K("s", "s"), K("d", "d"), K("f", "f"), K("g", "g"), K("h", "h"), K("j", "j"),
-     K("k", "k"), K("l", "l"), K("m", "m"), END},
-    {K("w", "w"), K("x", "x"), K("c", "c"), K("v", "v"), K("b", "b"), K("n", "n"), K("@", "@"),
-     K(".", "."), K("-", "-"), K("_", "_"), END},
-    {{".fr", ".fr", KEY_CHAR, 8},
-     {".com", ".com", KEY_CHAR, 8},
-     {NULL, NULL, KEY_CONTINUE, 16},
-     END},
-};
-
-/* The e-mail on a small screen: four rows, no domain shortcuts. */
-static const struct key email_rows_small[][14] = {
-    {K("1", "1"),
-     K("2", "2"),
-     K("3", "3"),
-     K("4", "4"),
-     K("5", "5"),
-     K("6", "6"),
-     K("7", "7"),
-     K("8", "8"),
-     K("9", "9"),
-     K("0", "0"),
-     {NULL, NULL, KEY_BKSP, 6},
-     END},
-    {K("a", "a"), K("z", "z"), K("e", "e"), K("r", "r"), K("t", "t"), K("y", "y"), K("u", "u"),
-     K("i", "i"), K("o", "o"), K("p", "p"), K("@", "@"), END},
-    {K("q", "q"), K("s", "s"), K("d", "d"), K("f", "f"), K("g", "g"), K("h", "h"), K("j", "j"),
-     K("k", "k"), K("l", "l"), K("m", "m"), K(".", "."), END},
-    {K("w", "w"),
-     K("x", "x"),
-     K("c", "c"),
-     K("v", "v"),
-     K("b", "b"),
-     K("n", "n"),
-     K("-", "-"),
-     K("_", "_"),
-     {NULL, NULL, KEY_CONTINUE, 12},
-     END},
-};
-
-static const struct key phone_rows_small[][14] = {
-    {K("1", "1"), K("2", "2"), K("3", "3"), {NULL, NULL, KEY_BKSP, 4}, END},
-    {K("4", "4"), K("5", "5"), K("6", "6"), K("+", "+"), END},
-    {K("7", "7"), K("8", "8"), K("9", "9"), K("0", "0"), END},
-    {{NULL, NULL, KEY_CONTINUE, 16}, END},
-};
-
-static const struct key phone_rows[][14] = {
-    {K("1", "1"), K("2", "2"), K("3", "3"), END},
-    {K("4", "4"), K("5", "5"), K("6", "6"), END},
-    {K("7", "7"), K("8", "8"), K("9", "9"), END},
-    {K("+", "+"), K("0", "0"), {NULL, NULL, KEY_BKSP, 4}, END},
-    {{NULL, NULL, KEY_CONTINUE, 12}, END},
-};
+/* Full-size screens: five rows. Small ones (a 7" panel, large text): four, the accents on a
+** layer of their own behind "é à ç". */
+static const struct layout names = {{azerty_1, azerty_2, azerty_3, accents, space_row}, 5};
+static const struct layout names_small = {{azerty_1, azerty_2, azerty_3_small, space_row}, 4};
+static const struct layout accents_small = {
+    {accents_1_small, accents_2_small, azerty_3_small, space_row}, 4};
+static const struct layout mail = {{digits, mail_1, mail_2, mail_3, domains}, 5};
+static const struct layout mail_small = {{digits, mail_1, mail_2, mail_3_small}, 4};
+static const struct layout phone = {{pad_1, pad_2, pad_3, pad_4, pad_continue}, 5};
+static const struct layout phone_small = {
+    {pad_1_small, pad_2_small, pad_3_small, pad_continue_small}, 4};
 
 #undef K
 #undef END
@@ -220,23 +177,23 @@ static void keyboard(struct ui *ui, const struct app_state *s, struct rect area,
 {
     const struct theme *t = &ui->theme;
     const int kgap = t->gap / 2;
-    const struct key(*rows)[14];
-    int n_rows;
+    const struct layout *lay;
     switch (s->form.focus) {
     case FIELD_EMAIL:
-        rows = small ? email_rows_small : email_rows;
+        lay = small ? &mail_small : &mail;
         break;
     case FIELD_PHONE:
-        rows = small ? phone_rows_small : phone_rows;
+        lay = small ? &phone_small : &phone;
         /* A keypad as wide as a keyboard would have keys a metre apart: keep it compact. */
         area.x += area.w / 4;
         area.w /= 2;
         break;
     default:
-        rows = small ? (s->form.accents ? accent_rows_small : name_rows_small) : name_rows;
+        lay = small ? (s->form.accents ? &accents_small : &names_small) : &names;
         break;
     }
-    n_rows = small ? 4 : 5;
+    const struct key *const *rows = lay->rows;
+    const int n_rows = lay->n_rows;
     int kh = key_height(ui);
     if (n_rows * kh + (n_rows - 1) * kgap > area.h)
         kh = (area.h - (n_rows - 1) * kgap) / n_rows; /* a window smaller than any kiosk */

@@ -29,6 +29,8 @@
 
 #include "store/store.h"
 
+#include "support.h"
+
 #define NOW 1767258000 /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
 
@@ -49,23 +51,6 @@ struct fx {
 
 /* ---- fixture --------------------------------------------------------------------------- */
 
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            char path[512];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
@@ -85,10 +70,10 @@ static int teardown(void **state)
 {
     struct fx *fx = *state;
     if (fx->mounted) {
-        remove_dir(fx->dir); /* empties the tmpfs; its mount point survives */
+        support_remove_dir(fx->dir); /* empties the tmpfs; its mount point survives */
         umount2(fx->dir, MNT_DETACH);
     }
-    remove_dir(fx->dir);
+    support_remove_dir(fx->dir);
     free(fx);
     return 0;
 }

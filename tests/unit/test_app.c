@@ -17,6 +17,8 @@
 
 #include "core/app.h"
 
+#include "support.h"
+
 #define TODAY0 1795388400LL    /* 2026-11-23 00:00 CET */
 #define TOMORROW0 1795474800LL /* 2026-11-24 00:00 CET */
 #define NOW (TODAY0 + 10 * 3600)
@@ -41,27 +43,6 @@ struct fixture {
 };
 
 /* --- helpers -------------------------------------------------------------------------------- */
-
-static bool valid_utf8(const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t len = strlen(str), i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80                   ? 1
-                   : (c >= 0xC2 && c <= 0xDF) ? 2
-                   : (c & 0xF0) == 0xE0       ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4
-                                              : 0;
-        if (n == 0 || i + n > len)
-            return false;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += n;
-    }
-    return true;
-}
 
 static size_t code_points(const char *s)
 {
@@ -774,7 +755,7 @@ static void test_type_too_long(void **state)
     assert_int_equal(s->notice, NOTICE_TOO_LONG);
     assert_int_equal(code_points(v), 50);
     assert_int_equal(strlen(v), 49 * 2 + 4);
-    assert_true(valid_utf8(v));
+    assert_true(support_valid_utf8(v));
     assert_memory_equal(v + 98, "\xF0\x9F\x98\x80", 5);
     /* Full: more is refused and said so. */
     type(s, "x");
@@ -785,7 +766,7 @@ static void test_type_too_long(void **state)
     assert_int_equal(s->notice, NOTICE_NONE);
     type(s, "\xF0\x9F\x98\x81zz");
     assert_int_equal(code_points(v), 50);
-    assert_true(valid_utf8(v));
+    assert_true(support_valid_utf8(v));
     assert_int_equal(s->notice, NOTICE_TOO_LONG);
 
     /* 60 emoji at once into the last name: 50 kept, whole. */
@@ -796,7 +777,7 @@ static void test_type_too_long(void **state)
     type(s, text);
     assert_int_equal(code_points(s->form.value[FIELD_LAST]), 50);
     assert_int_equal(strlen(s->form.value[FIELD_LAST]), 200);
-    assert_true(valid_utf8(s->form.value[FIELD_LAST]));
+    assert_true(support_valid_utf8(s->form.value[FIELD_LAST]));
 
     /* The contact fields have their own limits: 80 and 20. */
     focus(s, FIELD_EMAIL);

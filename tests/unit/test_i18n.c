@@ -19,6 +19,8 @@
 
 #include "i18n/i18n.h"
 
+#include "support.h"
+
 /* The keys, copied here so that a key the loader does not know shows up as itself. */
 static const char *const keys[STR_COUNT] = {
 #define KEY(id, key) key,
@@ -35,27 +37,6 @@ struct fixture {
 };
 
 /* --- helpers -------------------------------------------------------------------------------- */
-
-static bool valid_utf8(const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t len = strlen(str), i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80                   ? 1
-                   : (c >= 0xC2 && c <= 0xDF) ? 2
-                   : (c & 0xF0) == 0xE0       ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4
-                                              : 0;
-        if (n == 0 || i + n > len)
-            return false;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += n;
-    }
-    return true;
-}
 
 /* The placeholders {1}..{9} a text uses, as a bit set. */
 static unsigned placeholders(const char *s)
@@ -224,7 +205,7 @@ static void test_values_match_files(void **state)
         snprintf(path, sizeof path, "%s/i18n/%s.ini", fx->assets, codes[l]);
         char *text = read_file(path);
         assert_non_null(text);
-        assert_true(valid_utf8(text));
+        assert_true(support_valid_utf8(text));
         int lines = 0;
         for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
             if (line[0] == ';' || line[0] == '#' || line[0] == '[' || line[0] == '\0')
@@ -353,10 +334,10 @@ static void test_format_cut_stays_valid_utf8(void **state)
                     fail_msg("case %zu cap %zu: byte %zu written", c, cap, k);
             if (!memchr(out, '\0', cap))
                 fail_msg("case %zu cap %zu: not terminated", c, cap);
-            if (!valid_utf8(out))
+            if (!support_valid_utf8(out))
                 fail_msg("case %zu cap %zu: invalid UTF-8 \"%s\"", c, cap, out);
         }
-        assert_true(valid_utf8(full));
+        assert_true(support_valid_utf8(full));
     }
 }
 

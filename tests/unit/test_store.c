@@ -18,6 +18,8 @@
 #include "core/text.h"
 #include "store/store.h"
 
+#include "support.h"
+
 #define NOW 1767258000 /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
 #define DAY (24 * HOUR)
@@ -41,23 +43,6 @@ struct fx {
 /* ---- fixture --------------------------------------------------------------------------- */
 
 /* Remove the test folder and the files in it (it has no subfolders). */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            char path[512];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
@@ -72,7 +57,7 @@ static int setup(void **state)
     char msg[256];
     if (store_open(fx->path, &fx->st, msg, sizeof msg) != BORNE_OK) {
         print_error("setup: %s\n", msg);
-        remove_dir(fx->dir);
+        support_remove_dir(fx->dir);
         free(fx);
         return -1;
     }
@@ -84,7 +69,7 @@ static int teardown(void **state)
 {
     struct fx *fx = *state;
     store_close(fx->st);
-    remove_dir(fx->dir);
+    support_remove_dir(fx->dir);
     free(fx);
     return 0;
 }

@@ -15,46 +15,11 @@
 
 #include "core/text.h"
 
+#include "support.h"
+
 /* --- helpers -------------------------------------------------------------------------------- */
 
 /* Strict UTF-8 (RFC 3629): no overlongs, no surrogates, nothing past U+10FFFF. */
-static bool valid_utf8(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4;
-        } else {
-            return false;
-        }
-        if (i + n > len)
-            return false;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        if (c == 0xE0 && s[i + 1] < 0xA0)
-            return false; /* overlong */
-        if (c == 0xED && s[i + 1] >= 0xA0)
-            return false; /* surrogate */
-        if (c == 0xF0 && s[i + 1] < 0x90)
-            return false; /* overlong */
-        if (c == 0xF4 && s[i + 1] >= 0x90)
-            return false; /* past U+10FFFF */
-        i += n;
-    }
-    return true;
-}
-
 static size_t count_code_points(const char *s)
 {
     size_t n = 0;
@@ -170,7 +135,7 @@ static void test_encode_round_trip(void **state)
             fail_msg("U+%04X: %zu bytes, want %zu", (unsigned)cp, n, want);
         if ((unsigned char)buf[n] != 0x55)
             fail_msg("U+%04X: wrote past its %zu bytes", (unsigned)cp, n);
-        if (!valid_utf8(buf, n))
+        if (!support_valid_utf8_n(buf, n))
             fail_msg("U+%04X: encoded as invalid UTF-8", (unsigned)cp);
         uint32_t back = 0xFFFFFFFF;
         if (utf8_decode(buf, n, &back) != n || back != cp)
@@ -399,7 +364,7 @@ static void test_normalize_cap(void **state)
             fail_msg("cap %zu: not terminated", cap);
         if (strcmp(out, want[cap - 1]) != 0 || n != strlen(out))
             fail_msg("cap %zu: \"%s\" (%zu), want \"%s\"", cap, out, n, want[cap - 1]);
-        assert_true(valid_utf8(out, strlen(out)));
+        assert_true(support_valid_utf8_n(out, strlen(out)));
     }
     char out[4] = "ZZZ";
     assert_int_equal(text_normalize_spaces("abc", out, 0), 0);
@@ -677,7 +642,7 @@ static void test_name_key_cut_is_prefix(void **state)
         memset(out, 'Z', sizeof out);
         text_name_key(first, last, out, cap);
         assert_non_null(memchr(out, '\0', cap));
-        assert_true(valid_utf8(out, strlen(out)));
+        assert_true(support_valid_utf8_n(out, strlen(out)));
         if (strncmp(out, full, strlen(out)) != 0) {
             print_error("cap %zu: \"%s\" is not a prefix of \"%s\"\n", cap, out, full);
             bad++;
@@ -697,7 +662,7 @@ static void test_name_key_longest_names(void **state)
     text_name_key(first, last, out, sizeof out);
     assert_int_equal(strlen(out), 200 + 1 + 100);
     assert_int_equal(count_code_points(out), 50 + 1 + 100);
-    assert_true(valid_utf8(out, strlen(out)));
+    assert_true(support_valid_utf8_n(out, strlen(out)));
 }
 
 int main(void)

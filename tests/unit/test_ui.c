@@ -22,6 +22,8 @@
 #include "i18n/i18n.h"
 #include "ui/ui.h"
 
+#include "support.h"
+
 #define TODAY0 1795388400LL /* Monday 2026-11-23 00:00 CET */
 #define NOW (TODAY0 + 10 * 3600)
 #define NOW_MS 5000000LL
@@ -594,27 +596,6 @@ static void test_scenes_show_their_widgets(void **state)
 
 /* --- text layout beyond the brief ----------------------------------------------------------- */
 
-static bool valid_utf8(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n = c < 0x80                   ? 1
-                   : (c >= 0xC2 && c <= 0xDF) ? 2
-                   : (c & 0xF0) == 0xE0       ? 3
-                   : (c >= 0xF0 && c <= 0xF4) ? 4
-                                              : 0;
-        if (n == 0 || i + n > len)
-            return false;
-        for (size_t k = 1; k < n; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += n;
-    }
-    return true;
-}
-
 /* Text a person can read: whole characters, inside the window, not on top of other text, and
 ** not cut by the edge of a button it does not belong to. */
 static void test_text_layout(void **state)
@@ -636,7 +617,7 @@ static void test_text_layout(void **state)
                 if (c->kind != DRAW_TEXT)
                     continue;
                 struct rect r = cmd_rect(c);
-                if (!valid_utf8(dl.text + c->text_off, c->text_len))
+                if (!support_valid_utf8_n(dl.text + c->text_off, c->text_len))
                     problem(&t, where, "text \"%s\" is not valid UTF-8",
                             cmd_text(c, buf, sizeof buf));
                 if (r.y < 0 || r.y + r.h > ui.h)

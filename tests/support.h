@@ -1,0 +1,57 @@
+/* Helpers shared by the C tests. Header-only: each test is one program. */
+#ifndef BORNE_TESTS_SUPPORT_H
+#define BORNE_TESTS_SUPPORT_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Whether str is well-formed UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
+** Written apart from core/text.c on purpose: a test's oracle must not be the code it tests. */
+static inline bool support_valid_utf8_n(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t n = c < 0x80                   ? 1
+                   : (c >= 0xC2 && c <= 0xDF) ? 2
+                   : (c & 0xF0) == 0xE0       ? 3
+                   : (c >= 0xF0 && c <= 0xF4) ? 4
+                                              : 0;
+        if (n == 0 || i + n > len)
+            return false;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += n;
+    }
+    return true;
+}
+
+static inline bool support_valid_utf8(const char *str)
+{
+    return support_valid_utf8_n(str, strlen(str));
+}
+
+/* Remove a folder and the files in it (one level: tests make no deeper trees). */
+static inline void support_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            char path[512];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+#endif
