@@ -80,19 +80,30 @@ static void forget_visitor(struct app_state *s)
     s->notice = NOTICE_NONE;
 }
 
+/* The day tab a new visitor finds: today, or when today has nothing left (the evening, a day
+** the centre is closed), the first day that has sessions. */
+static int default_day(const struct app_state *s)
+{
+    int one;
+    for (int d = 0; d < APP_DAYS; d++)
+        if (app_sessions_of_day(s, d, &one, 1) > 0)
+            return d;
+    return 0;
+}
+
 static void go_home(struct app_state *s)
 {
     forget_visitor(s);
     s->screen = SCREEN_HOME;
     s->selected = -1;
-    s->day = 0;
+    s->day = default_day(s);
     s->page = 0;
 }
 
 /* Whether the screen is anything but the plain start screen a new visitor should find. */
 static bool away(const struct app_state *s)
 {
-    return s->screen != SCREEN_HOME || s->day != 0 || s->page != 0 || s->large_text ||
+    return s->screen != SCREEN_HOME || s->day != default_day(s) || s->page != 0 || s->large_text ||
            s->high_contrast;
 }
 
@@ -211,6 +222,13 @@ static void load_catalogue(struct app_state *s, const struct session *sessions, 
     if (keep[0] && s->selected < 0 && s->screen != SCREEN_DONE && s->screen != SCREEN_FAULT)
         go_home(s); /* the session vanished (cancelled): nothing left to show */
 
+    /* A day tab left empty (its last session ended) moves to the first day with sessions. */
+    int one;
+    if (app_sessions_of_day(s, s->day, &one, 1) == 0) {
+        s->day = default_day(s);
+        s->page = 0;
+    }
+
     /* The next moment at which some session opens, closes or ends: reload then. */
     s->catalogue_valid_until = 0;
     for (size_t i = 0; i < n; i++) {
@@ -291,7 +309,7 @@ void app_reduce(struct app_state *s, const struct action *a)
         s->now = a->now;
         s->now_ms = a->now_ms;
         if (new_day) {
-            s->day = 0;
+            s->day = default_day(s); /* the reload will look again */
             s->page = 0;
             if (s->effect == EFFECT_NONE)
                 s->effect = EFFECT_LOAD_CATALOGUE;
