@@ -42,7 +42,7 @@ case "${1:-}" in
   screenshots)
     board/deps.sh test
     build build
-    for s in docs small_screen fault_no_db; do
+    for s in docs small_screen fault_no_db evening; do
       tests/ui/run-replay.sh build/firmware/borne "tests/ui/$s.replay" docs/screenshots
     done
     ;;

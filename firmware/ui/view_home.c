@@ -51,7 +51,7 @@ static void tile(struct ui *ui, const struct app_state *s, int index, struct rec
     ui_rect(ui, r, pressed ? t->key_pressed : t->surface, t->radius, 0);
     ui_rect(ui, r, pressed ? t->focus : t->border, t->radius, pressed ? 4 : 2);
 
-    int x = r.x + t->pad * 2 / 3, w = r.w - t->pad * 4 / 3, y = r.y + t->gap;
+    int x = r.x + t->pad * 2 / 3, w = r.w - t->pad * 4 / 3, y = r.y + t->gap * 2 / 3;
     char from[8], to[8], range[48];
     ui_time(ses->starts_at, from, sizeof from);
     ui_time(ses->ends_at, to, sizeof to);
@@ -66,7 +66,7 @@ static void tile(struct ui *ui, const struct app_state *s, int index, struct rec
     int kw = ui_text_width(ui, FONT_SMALL, kind);
     if (tx + used + t->gap + kw <= x + w)
         ui_text(ui, x + w - kw, y, FONT_SMALL, t->text_muted, kind, 0);
-    y += ui_line_height(ui, FONT_BODY_BOLD) + t->gap / 2;
+    y += ui_line_height(ui, FONT_BODY_BOLD); /* the title sits close under its time */
 
     /* Bottom row: the badge (seats, full, reserved) on the left, the room on the right. */
     int badge_h = ui_line_height(ui, FONT_SMALL) + t->gap;
