@@ -26,8 +26,13 @@ int64_t kiosk_mono_ms(const struct kiosk *k)
     return k->virtual_clock ? k->virt_ms : platform_mono_ms();
 }
 
+/* The wall clock. A kiosk reads the system's at every tick, so that a clock set by NTP after
+** start (a Pi has no battery clock) is seen within the minute; --now and replays run a clock
+** of their own from a fixed start. */
 static int64_t wall_now(const struct kiosk *k)
 {
+    if (!k->virtual_clock && !k->opt.fixed_now)
+        return platform_wall_s();
     return k->wall_at_start + (kiosk_mono_ms(k) - k->mono_at_start) / 1000;
 }
 
@@ -38,6 +43,11 @@ static int64_t wall_now(const struct kiosk *k)
 static void purge(struct kiosk *k)
 {
     int n = 0;
+    /* A clock not set yet may be days ahead: erasing on its word could erase too early. */
+    if (!k->opt.fixed_now && !k->virtual_clock && !platform_clock_synced()) {
+        fprintf(stderr, "borne: the clock is not synchronised: old personal data not purged yet\n");
+        return;
+    }
     int64_t before = k->state->now - (int64_t)k->state->purge_days * 86400;
     enum borne_err err = store_purge_personal(k->st, before, k->state->now, &n);
     if (err != BORNE_OK)
@@ -186,10 +196,18 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
             e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             k->need_draw = true;
+        if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
+            k->touching = false; /* no release will come */
+            k->ui.pressed_id[0] = '\0';
+            k->need_draw = true;
+        }
         return;
     case SDL_FINGERDOWN:
-        if (k->touching)
-            return; /* a second finger, or a palm: only the first one counts */
+        /* A second finger, or a palm: only the first one counts. But if that first finger is
+        ** gone without a release (a controller reset, an unplug), the screen must not stay
+        ** deaf: then this is a new touch. */
+        if (k->touching && k->finger != -1 && SDL_GetNumTouchFingers(e->tfinger.touchId) > 1)
+            return;
         k->touching = true;
         k->finger = e->tfinger.fingerId;
         kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
@@ -202,8 +220,9 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         release(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h));
         return;
     case SDL_MOUSEBUTTONDOWN:
+        /* A press while a mouse press is pending means its release was lost: start afresh. */
         if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT ||
-            k->touching)
+            (k->touching && k->finger != -1))
             return;
         k->touching = true;
         k->finger = -1;
@@ -346,6 +365,7 @@ int kiosk_run(const struct kiosk_options *opts)
 
     app_init(k->state, wall_now(k), kiosk_mono_ms(k));
     k->state->lang = opts->lang;
+    k->state->default_lang = opts->lang;
     k->state->idle_timeout_ms = opts->idle_timeout_s * 1000;
     k->state->purge_days = opts->purge_days;
     k->state->effect = EFFECT_NONE; /* the store is not open yet */
@@ -367,8 +387,10 @@ int kiosk_run(const struct kiosk_options *opts)
     }
     int64_t started = platform_mono_ms();
     while (!k->quit) {
-        /* Nothing due: sleep until an event (SIGTERM arrives as SDL_QUIT and wakes us). */
-        int wait_ms = 3600 * 1000;
+        /* Nothing due: sleep until an event (SIGTERM arrives as SDL_QUIT and wakes us), or a
+         ** minute, to notice the wall clock being set. A wake-up that changes nothing draws
+         ** nothing. */
+        int wait_ms = 60 * 1000;
         if (opts->exit_after_ms) {
             int64_t left = opts->exit_after_ms - (platform_mono_ms() - started);
             if (left <= 0)

@@ -104,7 +104,7 @@ static void go_home(struct app_state *s)
 static bool away(const struct app_state *s)
 {
     return s->screen != SCREEN_HOME || s->day != default_day(s) || s->page != 0 || s->large_text ||
-           s->high_contrast;
+           s->high_contrast || s->lang != s->default_lang;
 }
 
 /* Capitals come on by themselves at the start of a name and after a space or hyphen, as a
@@ -203,6 +203,16 @@ static const struct session *selected(const struct app_state *s)
     return &s->catalogue[s->selected];
 }
 
+/* The session a visitor was registering for is no longer open (full, started, cancelled):
+** back to its page, which says why, with the form forgotten. */
+static void left_behind(struct app_state *s)
+{
+    enum session_state st = session_state_at(selected(s), s->now);
+    forget_visitor(s);
+    s->screen = SCREEN_SESSION;
+    s->notice = st == SESSION_FULL ? NOTICE_JUST_FULL : NOTICE_CLOSED;
+}
+
 /* After a reload the open session may sit at another index: find it again by id. */
 static void load_catalogue(struct app_state *s, const struct session *sessions, size_t n)
 {
@@ -221,6 +231,10 @@ static void load_catalogue(struct app_state *s, const struct session *sessions, 
             s->selected = (int)i;
     if (keep[0] && s->selected < 0 && s->screen != SCREEN_DONE && s->screen != SCREEN_FAULT)
         go_home(s); /* the session vanished (cancelled): nothing left to show */
+
+    if ((s->screen == SCREEN_FORM || s->screen == SCREEN_CONFIRM) && selected(s) &&
+        session_state_at(selected(s), s->now) != SESSION_OPEN)
+        left_behind(s);
 
     /* A day tab left empty (its last session ended) moves to the first day with sessions. */
     int one;
@@ -248,6 +262,7 @@ static void registered(struct app_state *s, const struct action *a)
         s->done_existing = a->err == BORNE_ERR_ALREADY_REGISTERED;
         memset(&s->form, 0, sizeof s->form); /* the names live on only in `done` */
         s->screen = SCREEN_DONE;
+        s->done_at_ms = s->now_ms;
         s->effect = EFFECT_LOAD_CATALOGUE; /* seats left changed */
         break;
     case BORNE_ERR_SESSION_FULL:
@@ -276,6 +291,7 @@ static void back(struct app_state *s)
     s->notice = NOTICE_NONE;
     switch (s->screen) {
     case SCREEN_SESSION:
+        forget_visitor(s); /* names typed and abandoned go now, not with the next visitor */
         s->screen = SCREEN_HOME;
         s->selected = -1;
         break;
@@ -318,11 +334,12 @@ void app_reduce(struct app_state *s, const struct action *a)
         int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
         bool idle = s->now_ms - s->last_touch_ms >= timeout;
         if (idle && away(s) && s->screen != SCREEN_FAULT) {
-            /* The visitor has left: the next one starts from the defaults, text size and
-            ** contrast included. The language stays as staff set it. */
+            /* The visitor has left: the next one starts from the defaults, text size,
+             ** contrast and language included (the language staff configured). */
             go_home(s);
             s->large_text = false;
             s->high_contrast = false;
+            s->lang = s->default_lang;
         } else if (s->catalogue_valid_until && s->now >= s->catalogue_valid_until &&
                    s->effect == EFFECT_NONE) {
             s->effect = EFFECT_LOAD_CATALOGUE;
@@ -338,10 +355,17 @@ void app_reduce(struct app_state *s, const struct action *a)
         s->version = before;
         break;
     case ACT_HOME:
-        go_home(s);
-        break;
     case ACT_BACK:
-        back(s);
+        /* A double tap on "Confirmer" must not also tap "Terminer", which may stand where
+        ** it was: the success screen (and its code) stays at least a moment. */
+        if (s->screen == SCREEN_DONE && s->last_touch_ms - s->done_at_ms < APP_DONE_GUARD_MS) {
+            s->version = before;
+            break;
+        }
+        if (a->kind == ACT_HOME)
+            go_home(s);
+        else
+            back(s);
         break;
     case ACT_SET_LANG:
         if (a->arg >= 0 && a->arg < LANG_COUNT)
@@ -417,8 +441,13 @@ void app_reduce(struct app_state *s, const struct action *a)
         }
         break;
     case ACT_CONFIRM:
-        if (s->screen == SCREEN_CONFIRM && selected(s) && s->effect == EFFECT_NONE)
-            s->effect = EFFECT_REGISTER;
+        if (s->screen != SCREEN_CONFIRM || !selected(s) || s->effect != EFFECT_NONE)
+            break;
+        if (session_state_at(selected(s), s->now) != SESSION_OPEN) {
+            left_behind(s); /* the late-registration window closed while they typed */
+            break;
+        }
+        s->effect = EFFECT_REGISTER;
         break;
     case ACT_REGISTERED:
         registered(s, a);

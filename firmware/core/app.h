@@ -19,6 +19,7 @@
 #define APP_CATALOGUE_MAX 512 /* sessions held in memory: the next APP_DAYS days */
 #define APP_DAYS 7            /* days offered on the start screen, today included */
 #define APP_LATE_GRACE_S 600  /* a session stays open to registration 10 min after its start */
+#define APP_DONE_GUARD_MS 1000 /* taps on the success screen are ignored this long after it shows */
 
 enum screen {
     SCREEN_HOME = 0,
@@ -112,6 +113,7 @@ struct form {
 struct app_state {
     enum screen screen;
     enum lang lang;
+    enum lang default_lang; /* what a new visitor finds (configuration); idle restores it */
     bool large_text;
     bool high_contrast;
 
@@ -122,6 +124,7 @@ struct app_state {
     int done_timeout_ms;           /* the success screen goes sooner: it shows a name */
     int64_t catalogue_valid_until; /* wall clock at which a session changes state */
     int purge_days;                /* said on the form: personal data is deleted after this */
+    int64_t done_at_ms;            /* when SCREEN_DONE appeared: a double tap must not skip it */
 
     struct session catalogue[APP_CATALOGUE_MAX]; /* sessions of the next APP_DAYS days */
     size_t n_sessions;

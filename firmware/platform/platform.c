@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,6 +67,14 @@ int64_t platform_mono_ms(void)
 int64_t platform_wall_s(void)
 {
     return (int64_t)time(NULL);
+}
+
+bool platform_clock_synced(void)
+{
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    int state = adjtimex(&tx);
+    return state != -1 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }
 
 double platform_ms_since_process_start(void)

@@ -34,6 +34,10 @@ int64_t platform_mono_ms(void);
 /* Wall clock, Unix seconds. */
 int64_t platform_wall_s(void);
 
+/* Whether the kernel says the system clock is synchronised (NTP), from adjtimex(2). A Pi has
+** no battery clock: until this is true, the date may be days off. */
+bool platform_clock_synced(void);
+
 /* Milliseconds since this process was started by the kernel (for start-up benchmarks). */
 double platform_ms_since_process_start(void);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "core/app.h"
 #include "core/text.h"
 
 /* The hot statements; see enum store_stmt. The column lists are shared with the readers below
@@ -50,7 +51,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "ORDER BY s.starts_at, s.title, s.id LIMIT ?3",
     [STMT_SESSION_GET] = "SELECT " SESSION_COLUMNS "WHERE s.id = ?1",
     [STMT_REGISTER_SESSION] =
-        "SELECT cancelled, ends_at, reserved_for, capacity, seats_taken FROM sessions "
+        "SELECT cancelled, ends_at, reserved_for, capacity, seats_taken, starts_at FROM sessions "
         "WHERE id = ?1",
     /* "status != 2" is written exactly as in the partial index registrations_person, so that
     ** the planner uses it. */
@@ -890,9 +891,15 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     bool reserved = sqlite3_column_bytes(stmt, 2) > 0;
     int capacity = sqlite3_column_int(stmt, 3);
     int seats_taken = sqlite3_column_int(stmt, 4);
-    if (cancelled || ends_at <= req->now) {
-        err = store_fail(st, BORNE_ERR_SESSION_CLOSED, "%s: session %s is %s", what,
-                         req->session_id, cancelled ? "cancelled" : "over");
+    int64_t starts_at = sqlite3_column_int64(stmt, 5);
+    /* The same rule as the screen's (session_state_at), kept here too: whatever the UI does,
+    ** nobody is registered for a session that is over or under way past its late grace. */
+    if (cancelled || ends_at <= req->now || req->now >= starts_at + APP_LATE_GRACE_S) {
+        err =
+            store_fail(st, BORNE_ERR_SESSION_CLOSED, "%s: session %s is %s", what, req->session_id,
+                       cancelled             ? "cancelled"
+                       : ends_at <= req->now ? "over"
+                                             : "under way");
         goto cleanup;
     }
     if (reserved) {

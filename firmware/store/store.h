@@ -59,8 +59,9 @@ enum borne_err store_sessions_between(struct store *st, int64_t from, int64_t un
 enum borne_err store_session_get(struct store *st, const char *id, struct session *out);
 
 /* Register a visitor for a session, in one transaction with its outbox event:
-** - the session must exist (BORNE_ERR_NOT_FOUND), not be cancelled nor have ended at req->now
-**   (BORNE_ERR_SESSION_CLOSED), nor be reserved for a group (BORNE_ERR_SESSION_RESERVED);
+** - the session must exist (BORNE_ERR_NOT_FOUND), not be cancelled, ended or under way past
+**   its late grace at req->now (APP_LATE_GRACE_S after its start: BORNE_ERR_SESSION_CLOSED),
+**   nor be reserved for a group (BORNE_ERR_SESSION_RESERVED);
 ** - if the same person (same first name and name, compared without case and accents, spaces
 **   folded) already holds a registration that is not cancelled for that session, nothing is
 **   written, *out is that registration and the result is BORNE_ERR_ALREADY_REGISTERED;

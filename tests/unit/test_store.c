@@ -511,15 +511,18 @@ static void test_register_reserved_closed_unknown(void **state)
 {
     struct fx *fx = *state;
     struct room r = make_room("r1", "Espace atelier");
-    struct session s[4] = {
+    struct session s[6] = {
         make_session("group", "Classe de 3e", "r1", NOW + HOUR, NOW + 2 * HOUR, 20),
         make_session("ended", "Ended", "r1", NOW - 2 * HOUR, NOW - HOUR, 20),
         make_session("edge", "Ends right now", "r1", NOW - HOUR, NOW, 20),
         make_session("cancelled", "Cancelled", "r1", NOW + HOUR, NOW + 2 * HOUR, 20),
+        /* Under way: open until 10 minutes after its start (APP_LATE_GRACE_S), then closed. */
+        make_session("late", "Started 10 min ago", "r1", NOW - 600, NOW + HOUR, 20),
+        make_session("grace", "Started 9 min 59 s ago", "r1", NOW - 599, NOW + HOUR, 20),
     };
     snprintf(s[0].reserved_for, sizeof s[0].reserved_for, "Collège Anne de Bretagne");
     s[3].cancelled = true;
-    assert_int_equal(store_catalogue_put(fx->st, &r, 1, s, 4), BORNE_OK);
+    assert_int_equal(store_catalogue_put(fx->st, &r, 1, s, 6), BORNE_OK);
     struct written before = written_now(fx->path, "group");
     struct registration reg;
 
@@ -536,6 +539,9 @@ static void test_register_reserved_closed_unknown(void **state)
     q = make_req(fx, "cancelled", "Anne", "Martin");
     assert_int_equal(store_register(fx->st, &q, &reg), BORNE_ERR_SESSION_CLOSED);
     assert_contains(store_errmsg(fx->st), "cancelled");
+    q = make_req(fx, "late", "Anne", "Martin");
+    assert_int_equal(store_register(fx->st, &q, &reg), BORNE_ERR_SESSION_CLOSED);
+    assert_contains(store_errmsg(fx->st), "under way");
 
     q = make_req(fx, "no-such-session", "Anne", "Martin");
     memset(&reg, 'x', sizeof reg);
@@ -546,6 +552,10 @@ static void test_register_reserved_closed_unknown(void **state)
     assert_written_equal(written_now(fx->path, "group"), before);
     assert_int_equal(before.registrations, 0);
     assert_int_equal(before.device_seq, 0);
+
+    /* One second earlier in the grace, the door is still open. */
+    q = make_req(fx, "grace", "Anne", "Martin");
+    assert_int_equal(store_register(fx->st, &q, &reg), BORNE_OK);
 }
 
 static void test_register_same_person_returns_first(void **state)
