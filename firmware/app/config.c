@@ -48,11 +48,22 @@ static bool to_int(const char *v, int lo, int hi, int *out)
     return true;
 }
 
+static bool to_bool(const char *v, bool *out)
+{
+    if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
 static int on_value(void *user, const char *section, const char *name, const char *value)
 {
     struct cfg_ctx *c = user;
     struct kiosk_options *o = c->o;
-    bool ok = true;
+    bool ok = true, known = true;
     if (strcmp(section, "kiosk") == 0) {
         if (strcmp(name, "db") == 0)
             ok = (o->db_path = keep(value)) != NULL;
@@ -63,21 +74,35 @@ static int on_value(void *user, const char *section, const char *name, const cha
             ok = to_int(value, 10, 3600, &o->idle_timeout_s);
         else if (strcmp(name, "purge_days") == 0)
             ok = to_int(value, 1, 3650, &o->purge_days);
+        else
+            known = false;
     } else if (strcmp(section, "display") == 0) {
         if (strcmp(name, "fullscreen") == 0)
-            o->fullscreen = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+            ok = to_bool(value, &o->fullscreen);
         else if (strcmp(name, "width") == 0)
             ok = to_int(value, 320, 8192, &o->win_w);
         else if (strcmp(name, "height") == 0)
             ok = to_int(value, 240, 8192, &o->win_h);
         else if (strcmp(name, "renderer") == 0)
             ok = (o->renderer = keep(value)) != NULL;
+        else
+            known = false;
+    } else {
+        known = false;
     }
-    if (!ok && !c->bad) {
+    /* A misspelt key would otherwise be silently ignored, and a kiosk would keep personal
+    ** data for the default 30 days while its configuration says 7. */
+    if (!known && !c->bad && section[0] == '\0') {
+        snprintf(c->err, c->cap, "%s: outside any [section] (is a section line malformed?)", name);
+        c->bad = true;
+    } else if (!known && !c->bad) {
+        snprintf(c->err, c->cap, "[%s] %s: unknown setting (see board/borne.ini)", section, name);
+        c->bad = true;
+    } else if (!ok && !c->bad) {
         snprintf(c->err, c->cap, "[%s] %s = %s: not a valid value", section, name, value);
         c->bad = true;
     }
-    return ok;
+    return ok && known;
 }
 
 bool kiosk_config_load(struct kiosk_options *opts, const char *path, char *errmsg,

@@ -164,13 +164,15 @@ static void text_input(struct kiosk *k, const char *s)
 {
     /* SDL's text events carry at most 31 bytes: cut at character boundaries. */
     size_t len = strlen(s), i = 0;
-    while (i < len) {
+    while (i < len && !k->quit) {
         SDL_Event e;
         memset(&e, 0, sizeof e);
         e.type = SDL_TEXTINPUT;
         size_t n = len - i < sizeof e.text.text - 1 ? len - i : sizeof e.text.text - 1;
         while (n > 0 && i + n < len && ((unsigned char)s[i + n] & 0xC0) == 0x80)
             n--;
+        if (n == 0)
+            n = 1; /* not UTF-8 at all: send the bytes anyway, the kiosk must cope */
         memcpy(e.text.text, s + i, n);
         SDL_PushEvent(&e);
         i += n;

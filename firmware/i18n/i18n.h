@@ -70,6 +70,7 @@
     X(DONE_EXISTING, "done_existing")                                                              \
     X(YOUR_CODE, "your_code")                                                                      \
     X(CODE_HINT, "code_hint")                                                                      \
+    X(EXISTING_HINT, "existing_hint")                                                              \
     X(ARRIVE_HINT, "arrive_hint")                                                                  \
     X(FINISH, "finish")                                                                            \
     X(FAULT_TITLE, "fault_title")                                                                  \

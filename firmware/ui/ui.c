@@ -173,7 +173,14 @@ static size_t line_break(const struct ui *ui, enum ui_font font, const char *s, 
         *skip = 1;
         return best_space;
     }
-    return n > 0 ? n : 1; /* a word wider than the line is cut, never lost */
+    if (n > 0)
+        return n;
+    /* Not even one character fits: take the first whole character anyway (a word wider than
+    ** the line is cut, never lost, and a character is never split). */
+    n = 1;
+    while (n < len && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n++;
+    return n;
 }
 
 int ui_text_wrap(struct ui *ui, struct rect r, enum ui_font font, uint32_t color, const char *s,

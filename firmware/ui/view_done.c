@@ -37,6 +37,8 @@ void view_done(struct ui *ui, const struct app_state *s)
     snprintf(code, sizeof code, "%.*s-%s", (int)(n > 4 ? 4 : n), s->done.short_code,
              n > 4 ? s->done.short_code + 4 : "");
 
+    const char *hint = ui_tr(ui, s->done_existing ? STR_EXISTING_HINT : STR_CODE_HINT);
+
     /* Blocks in screen order; each is shown if it fits, the most important first. */
     enum { MARK, TITLE, ABOUT, CARD, HINT, ARRIVE, BLOCKS };
     static const int priority[BLOCKS] = {TITLE, CARD, ARRIVE, ABOUT, HINT, MARK};
@@ -46,11 +48,14 @@ void view_done(struct ui *ui, const struct app_state *s)
         [MARK] = isz + t->pad,
         [TITLE] = ui_text_wrap_height(ui, w, FONT_TITLE, title, 2) + t->gap,
         [ABOUT] = about[0] ? ui_text_wrap_height(ui, w, FONT_BODY_BOLD, about, 2) + t->pad : 0,
-        [CARD] = card_h + t->pad,
-        [HINT] = ui_text_wrap_height(ui, w, FONT_BODY, ui_tr(ui, STR_CODE_HINT), 2),
+        /* Someone already registered under this name is not shown the code again: a namesake
+         ** would walk away with another person's ticket. The desk gives it back. */
+        [CARD] = s->done_existing ? 0 : card_h + t->pad,
+        [HINT] = ui_text_wrap_height(ui, w, FONT_BODY, hint, 2),
         [ARRIVE] = arrive[0] ? ui_text_wrap_height(ui, w, FONT_BODY_BOLD, arrive, 2) : 0,
     };
     bool show[BLOCKS] = {false};
+    show[CARD] = false;
     int room = by - t->gap - t->pad, used = 0;
     for (int i = 0; i < BLOCKS; i++) {
         if (used + h[priority[i]] <= room) {
@@ -77,7 +82,7 @@ void view_done(struct ui *ui, const struct app_state *s)
         ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY_BOLD, t->text, about, 2, true);
         y += h[ABOUT];
     }
-    if (show[CARD]) {
+    if (show[CARD] && !s->done_existing) {
         int cw = ui_text_width(ui, FONT_HUGE, code) + 4 * t->pad;
         if (cw > w)
             cw = w;
@@ -92,8 +97,7 @@ void view_done(struct ui *ui, const struct app_state *s)
         y += h[CARD];
     }
     if (show[HINT]) {
-        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, ui_tr(ui, STR_CODE_HINT), 2,
-                     true);
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, hint, 2, true);
         y += h[HINT];
     }
     if (show[ARRIVE])
