@@ -36,6 +36,16 @@ static inline bool support_valid_utf8(const char *str)
     return support_valid_utf8_n(str, strlen(str));
 }
 
+/* Fail the test unless hay contains needle (for error messages: the gist, not the wording). */
+#define assert_contains(hay, needle)                                                               \
+    do {                                                                                           \
+        const char *hay_ = (hay), *needle_ = (needle);                                             \
+        if (!strstr(hay_, needle_)) {                                                              \
+            print_error("\"%s\" does not contain \"%s\"\n", hay_, needle_);                        \
+            fail();                                                                                \
+        }                                                                                          \
+    } while (0)
+
 /* Remove a folder and the files in it (one level: tests make no deeper trees). */
 static inline void support_remove_dir(const char *dir)
 {

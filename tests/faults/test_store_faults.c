@@ -40,15 +40,6 @@ struct fx {
     bool mounted; /* a tmpfs is mounted on dir */
 };
 
-#define assert_contains(hay, needle)                                                               \
-    do {                                                                                           \
-        const char *hay_ = (hay), *needle_ = (needle);                                             \
-        if (!strstr(hay_, needle_)) {                                                              \
-            print_error("\"%s\" does not contain \"%s\"\n", hay_, needle_);                        \
-            fail();                                                                                \
-        }                                                                                          \
-    } while (0)
-
 /* ---- fixture --------------------------------------------------------------------------- */
 
 static int setup(void **state)

@@ -31,18 +31,8 @@ struct fx {
     int n_req; /* ids made so far by make_req */
 };
 
-#define assert_contains(hay, needle)                                                               \
-    do {                                                                                           \
-        const char *hay_ = (hay), *needle_ = (needle);                                             \
-        if (!strstr(hay_, needle_)) {                                                              \
-            print_error("\"%s\" does not contain \"%s\"\n", hay_, needle_);                        \
-            fail();                                                                                \
-        }                                                                                          \
-    } while (0)
-
 /* ---- fixture --------------------------------------------------------------------------- */
 
-/* Remove the test folder and the files in it (it has no subfolders). */
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
