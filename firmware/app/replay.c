@@ -108,23 +108,27 @@ static void tap(struct kiosk *k, int x, int y)
     kiosk_pump(k, 0);
 }
 
-static void click(struct kiosk *k, int x, int y)
+/* A left-button event; which is 0 for a real mouse, SDL_TOUCH_MOUSEID for one a driver
+** synthesised from a touch. */
+static void push_mouse(Uint32 type, Uint32 which, int x, int y)
 {
     SDL_Event e;
     memset(&e, 0, sizeof e);
-    e.type = SDL_MOUSEBUTTONDOWN;
+    e.type = type;
+    e.button.which = which;
     e.button.button = SDL_BUTTON_LEFT;
-    e.button.state = SDL_PRESSED;
+    e.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED : SDL_RELEASED;
     e.button.x = x;
     e.button.y = y;
     SDL_PushEvent(&e);
-    e.type = SDL_MOUSEBUTTONUP;
-    e.button.state = SDL_RELEASED;
-    SDL_PushEvent(&e);
-    kiosk_pump(k, 0);
 }
 
-static void click(struct kiosk *k, int x, int y);
+static void click(struct kiosk *k, int x, int y)
+{
+    push_mouse(SDL_MOUSEBUTTONDOWN, 0, x, y);
+    push_mouse(SDL_MOUSEBUTTONUP, 0, x, y);
+    kiosk_pump(k, 0);
+}
 
 /* mode 0: a finger; 1: a finger and the mouse click a driver synthesises; 2: the mouse. */
 static bool press(struct replay *r, const char *id, int mode)
@@ -142,17 +146,9 @@ static bool press(struct replay *r, const char *id, int mode)
     }
     if (mode == 1) {
         push_finger(r->k, SDL_FINGERDOWN, x, y);
-        SDL_Event e;
-        memset(&e, 0, sizeof e);
-        e.type = SDL_MOUSEBUTTONDOWN;
-        e.button.which = SDL_TOUCH_MOUSEID;
-        e.button.button = SDL_BUTTON_LEFT;
-        e.button.x = x;
-        e.button.y = y;
-        SDL_PushEvent(&e);
+        push_mouse(SDL_MOUSEBUTTONDOWN, SDL_TOUCH_MOUSEID, x, y);
         push_finger(r->k, SDL_FINGERUP, x, y);
-        e.type = SDL_MOUSEBUTTONUP;
-        SDL_PushEvent(&e);
+        push_mouse(SDL_MOUSEBUTTONUP, SDL_TOUCH_MOUSEID, x, y);
         kiosk_pump(r->k, 0);
         return true;
     }

@@ -16,11 +16,12 @@
 #include "core/err.h"
 #include "core/model.h"
 
-#define APP_CATALOGUE_MAX 512  /* sessions held in memory: the next APP_DAYS days */
-#define APP_DAYS 7             /* days offered on the start screen, today included */
-#define APP_LATE_GRACE_S 600   /* a session stays open to registration 10 min after its start */
-#define APP_DONE_GUARD_MS 1000 /* taps on the success screen are ignored this long after it shows  \
-                                */
+#define APP_CATALOGUE_MAX 512 /* sessions held in memory: the next APP_DAYS days */
+#define APP_DAYS 7            /* days offered on the start screen, today included */
+#define APP_LATE_GRACE_S 600  /* a session stays open to registration 10 min after its start */
+#define APP_DONE_GUARD_MS                                                                          \
+    1000 /* taps on the success screen are ignored this long after it shows                        \
+          */
 
 enum screen {
     SCREEN_HOME = 0,
