@@ -372,8 +372,7 @@ int kiosk_run(const struct kiosk_options *opts)
     open_store(k);
     if (k->st) {
         k->state->effect = EFFECT_LOAD_CATALOGUE;
-        kiosk_dispatch(
-            k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = kiosk_mono_ms(k)});
+        tick(k); /* runs the load */
     }
     kiosk_draw(k);
 
