@@ -30,6 +30,7 @@
 #include "store/store.h"
 
 #include "support.h"
+#include "support_sql.h"
 
 #define NOW 1767258000 /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
@@ -70,21 +71,6 @@ static int teardown(void **state)
 }
 
 /* ---- helpers --------------------------------------------------------------------------- */
-
-static int64_t sql_int(const char *path, const char *sql, const char *param)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (param)
-        assert_int_equal(sqlite3_bind_text(stmt, 1, param, -1, SQLITE_TRANSIENT), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return v;
-}
 
 static bool file_exists(const char *path)
 {

@@ -22,6 +22,8 @@
 #include "demo/demo.h"
 #include "store/store.h"
 
+#include "support.h"
+
 #define LIST_CAP 1024
 
 struct fixture {
@@ -65,19 +67,7 @@ static int teardown(void **state)
     if (!fx)
         return 0;
     store_close(fx->st);
-    DIR *d = opendir(fx->dir);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char path[PATH_MAX];
-            snprintf(path, sizeof path, "%s/%s", fx->dir, de->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(fx->dir);
+    support_remove_dir(fx->dir);
     free(fx->list);
     free(fx);
     return 0;

@@ -130,19 +130,7 @@ static int teardown(void **state)
 {
     struct fixture *fx = *state;
     if (fx && fx->dir[0]) {
-        DIR *d = opendir(fx->dir);
-        if (d) {
-            struct dirent *de;
-            while ((de = readdir(d))) {
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                    continue;
-                char path[PATH_MAX];
-                snprintf(path, sizeof path, "%s/%s", fx->dir, de->d_name);
-                unlink(path);
-            }
-            closedir(d);
-        }
-        rmdir(fx->dir);
+        support_remove_dir(fx->dir);
     }
     free(fx);
     return 0;
