@@ -8,8 +8,10 @@ set -euo pipefail
 
 run_pkgs=(build-essential cmake pkg-config
           libsdl2-dev libsdl2-ttf-dev libsqlite3-dev libinih-dev libpng-dev
+          libsodium-dev libqrencode-dev
           fonts-open-sans)
-test_pkgs=(libcmocka-dev sqlite3 xvfb xauth)
+# zbar-tools decodes printed QR codes; clang and its runtime build the libFuzzer targets.
+test_pkgs=(libcmocka-dev sqlite3 xvfb xauth zbar-tools clang libclang-rt-14-dev)
 
 want=("${run_pkgs[@]}")
 case "${1:-run}" in
