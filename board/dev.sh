@@ -3,7 +3,8 @@
 #
 #   board/dev.sh demo    install what is missing, build, run the kiosk in a window with the demo
 #   board/dev.sh test    install what is missing, build, run the whole test suite (ctest), then
-#                        again built with AddressSanitizer and UndefinedBehaviorSanitizer
+#                        again built with AddressSanitizer and UndefinedBehaviorSanitizer, then
+#                        each libFuzzer target for a short while (BORNE_FUZZ_SECONDS, 15)
 #   board/dev.sh screenshots   regenerate docs/screenshots from tests/ui/docs.replay
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +20,37 @@ build() { # build DIR [cmake options...]
     echo "dev: the build failed (full log: $dir/build.log)" >&2
     exit 1
   fi
+}
+
+# Build the libFuzzer targets with clang and run each from its seed corpus for a short while:
+# a crash, a leak or a sanitizer report fails the suite. New inputs go to a scratch folder, so
+# the committed corpus stays the seeds.
+fuzz() {
+  local secs=${BORNE_FUZZ_SECONDS:-15} targets=() t rc=0
+  for t in tests/fuzz/fuzz_*.c; do t=${t##*/}; targets+=("${t%.c}"); done
+  [ ${#targets[@]} -gt 0 ] || return 0
+  echo "== fuzz targets (${secs} s each): ${targets[*]}"
+  cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+    -DBORNE_FUZZ=ON >/dev/null
+  if ! cmake --build build-fuzz -j "$jobs" --target "${targets[@]}" >build-fuzz/build.log 2>&1; then
+    grep -vE '^\[ *[0-9]+%\]' build-fuzz/build.log >&2
+    echo "dev: the fuzz build failed (full log: build-fuzz/build.log)" >&2
+    return 1
+  fi
+  for t in "${targets[@]}"; do
+    local scratch
+    scratch=$(mktemp -d /tmp/borne-fuzz-XXXXXX)
+    if build-fuzz/tests/"$t" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=0 \
+        "$scratch" "tests/fuzz/corpus/${t#fuzz_}" >"build-fuzz/$t.log" 2>&1; then
+      echo "fuzz: $t: $(grep -Eo 'Done [0-9]+ runs' "build-fuzz/$t.log" | tail -1), clean"
+    else
+      tail -40 "build-fuzz/$t.log" >&2
+      echo "fuzz: $t FAILED (log: build-fuzz/$t.log)" >&2
+      rc=1
+    fi
+    rm -rf "$scratch"
+  done
+  return $rc
 }
 
 case "${1:-}" in
@@ -37,6 +69,7 @@ case "${1:-}" in
     echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
     build build-asan -DBORNE_SANITIZE=ON
     (cd build-asan && ctest --output-on-failure -j "$jobs") || rc=1
+    fuzz || rc=1
     exit $rc
     ;;
   screenshots)

@@ -5,6 +5,7 @@
 
 #include "app/kiosk.h"
 #include "platform/platform.h"
+#include "printer/printer.h"
 
 static void usage(FILE *f)
 {
@@ -15,6 +16,8 @@ static void usage(FILE *f)
           "  --db PATH           the SQLite database (default: borne.db)\n"
           "  --config PATH       an INI configuration file\n"
           "  --printer URI       usb:/dev/usb/lp0, tcp:HOST:9100, file:PATH or none\n"
+          "  --scanner-serial TTY  a serial-mode QR scanner\n"
+          "  --scanner-evdev DEV   a keyboard-mode QR scanner, read with an exclusive grab\n"
           "  --now YYYY-MM-DDTHH:MM  fix the clock's start (demos, tests)\n"
           "  --lang fr|en        the start language\n"
           "  --replay SCRIPT     run a replay script headless and exit (see docs/testing.md)\n"
@@ -75,14 +78,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--config") == 0) {
             /* read above */
         } else if (strcmp(a, "--printer") == 0) {
-            /* Printing arrives with the tickets (issue 3); the option is accepted now so that
-            ** service files written today keep working. */
-            if (strcmp(v, "none") != 0 && strncmp(v, "usb:", 4) != 0 &&
-                strncmp(v, "tcp:", 4) != 0 && strncmp(v, "file:", 5) != 0) {
-                fprintf(stderr, "borne: --printer wants usb:DEV, tcp:HOST:PORT, file:PATH or "
-                                "none\n");
-                return 2;
-            }
+            o.printer_uri = v; /* checked by the kiosk, which says what is wrong with it */
+        } else if (strcmp(a, "--scanner-serial") == 0) {
+            o.scanner_serial = v;
+        } else if (strcmp(a, "--scanner-evdev") == 0) {
+            o.scanner_evdev = v;
         } else if (strcmp(a, "--now") == 0) {
             if (!platform_parse_local_time(v, &o.fixed_now)) {
                 fprintf(stderr, "borne: --now wants YYYY-MM-DDTHH:MM, such as 2026-11-23T09:30\n");
@@ -106,6 +106,14 @@ int main(int argc, char **argv)
         }
         if (takes)
             i++;
+    }
+    if (o.printer_uri && strcmp(o.printer_uri, "none") != 0) {
+        struct printer_uri u;
+        char why[200];
+        if (printer_uri_parse(o.printer_uri, &u, why, sizeof why) != BORNE_OK) {
+            fprintf(stderr, "borne: printer %s: %s\n", o.printer_uri, why);
+            return 2;
+        }
     }
     if (o.replay_path) {
         /* Headless unless the caller chose a video driver (e.g. x11 under Xvfb). */

@@ -9,7 +9,21 @@
 **   fullscreen = true
 **   width = 1280
 **   height = 800
-**   renderer = software       ; SDL render driver */
+**   renderer = software       ; SDL render driver
+**   [printer]
+**   uri = usb:/dev/usb/lp0    ; or tcp:HOST:9100, file:PATH, none
+**   paper_mm = 80             ; 58 or 80
+**   codepage = cp858          ; cp858, cp437, cp850 or cp1252, as the printer is set
+**   [scanner]
+**   evdev = /dev/input/by-id/usb-...-event-kbd   ; keyboard-mode scanner, grabbed
+**   serial = /dev/ttyACM0     ; serial-mode scanner
+**   serial_baud = 9600
+**   keyboard = true           ; key presses in the window are scans too
+**   [checkin]
+**   opens_before_min = 30     ; the door opens this long before a session starts
+**   closes_after_min = 0      ; and closes this long after it ends
+**   [keys]
+**   trusted = DEVICE_ID BASE64_PUBLIC_KEY   ; repeatable: tickets of other devices */
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +32,7 @@
 #include "app/kiosk.h"
 
 /* Strings from the file must outlive the parse: a small fixed arena, as everything else. */
-static char arena[2048];
+static char arena[8192];
 static size_t arena_used;
 
 struct cfg_ctx {
@@ -74,6 +88,41 @@ static int on_value(void *user, const char *section, const char *name, const cha
             ok = to_int(value, 10, 3600, &o->idle_timeout_s);
         else if (strcmp(name, "purge_days") == 0)
             ok = to_int(value, 1, 3650, &o->purge_days);
+        else if (strcmp(name, "centre") == 0)
+            ok = value[0] && (o->centre = keep(value)) != NULL;
+        else
+            known = false;
+    } else if (strcmp(section, "printer") == 0) {
+        if (strcmp(name, "uri") == 0)
+            ok = (o->printer_uri = keep(value)) != NULL;
+        else if (strcmp(name, "paper_mm") == 0)
+            ok = to_int(value, 58, 80, &o->paper_mm) && (o->paper_mm == 58 || o->paper_mm == 80);
+        else if (strcmp(name, "codepage") == 0)
+            ok = (o->codepage = keep(value)) != NULL;
+        else
+            known = false;
+    } else if (strcmp(section, "scanner") == 0) {
+        if (strcmp(name, "evdev") == 0)
+            ok = (o->scanner_evdev = keep(value)) != NULL;
+        else if (strcmp(name, "serial") == 0)
+            ok = (o->scanner_serial = keep(value)) != NULL;
+        else if (strcmp(name, "serial_baud") == 0)
+            ok = to_int(value, 1200, 921600, &o->scanner_baud);
+        else if (strcmp(name, "keyboard") == 0)
+            ok = to_bool(value, &o->scanner_keyboard);
+        else
+            known = false;
+    } else if (strcmp(section, "checkin") == 0) {
+        if (strcmp(name, "opens_before_min") == 0)
+            ok = to_int(value, 0, 24 * 60, &o->checkin_opens_before_min);
+        else if (strcmp(name, "closes_after_min") == 0)
+            ok = to_int(value, 0, 24 * 60, &o->checkin_closes_after_min);
+        else
+            known = false;
+    } else if (strcmp(section, "keys") == 0) {
+        if (strcmp(name, "trusted") == 0)
+            ok = o->n_trusted_keys < KIOSK_TRUSTED_MAX &&
+                 (o->trusted_keys[o->n_trusted_keys++] = keep(value)) != NULL;
         else
             known = false;
     } else if (strcmp(section, "display") == 0) {

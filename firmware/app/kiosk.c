@@ -19,6 +19,13 @@ void kiosk_options_default(struct kiosk_options *o)
     o->lang = LANG_FR;
     o->idle_timeout_s = 60;
     o->purge_days = 30;
+    o->centre = "Atelier Numérique";
+    o->paper_mm = 80;
+    o->codepage = "cp858";
+    o->scanner_baud = 9600;
+    o->scanner_keyboard = true;
+    o->checkin_opens_before_min = CHECKIN_OPENS_BEFORE_DEFAULT_S / 60;
+    o->checkin_closes_after_min = CHECKIN_CLOSES_AFTER_DEFAULT_S / 60;
 }
 
 int64_t kiosk_mono_ms(const struct kiosk *k)
@@ -89,6 +96,8 @@ static void register_visitor(struct kiosk *k)
     memcpy(req.email, s->form.value[FIELD_EMAIL], sizeof req.email);
     memcpy(req.phone, s->form.value[FIELD_PHONE], sizeof req.phone);
     req.now = s->now;
+    if ((err = kiosk_ticket_prepare(k, &req)) != BORNE_OK)
+        goto done;
     /* A short code that collides with an existing one (1 in 10^10) is simply made again. */
     for (int attempt = 0; attempt < 3; attempt++) {
         if ((err = ticket_random_id(req.registration_id)) != BORNE_OK ||
@@ -117,6 +126,11 @@ done:
 void kiosk_dispatch(struct kiosk *k, struct action a)
 {
     app_reduce(k->state, &a);
+    if (k->state->sound != SOUND_NONE) {
+        sound_play(k->sound, k->state->sound);
+        k->last_sound = k->state->sound;
+        k->state->sound = SOUND_NONE;
+    }
     /* Effects are run one at a time; each result is itself an action, which may ask for the
     ** next (a registration asks for the catalogue to be read again, for the seats). */
     while (k->state->effect != EFFECT_NONE) {
@@ -130,6 +144,10 @@ void kiosk_dispatch(struct kiosk *k, struct action a)
             load_catalogue(k);
         else if (e == EFFECT_REGISTER)
             register_visitor(k);
+        else if (e == EFFECT_CHECKIN || e == EFFECT_CHECKIN_CODE)
+            kiosk_checkin(k, e == EFFECT_CHECKIN_CODE);
+        else if (e == EFFECT_PRINT)
+            kiosk_print(k);
     }
 }
 
@@ -239,19 +257,27 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
     case SDL_TEXTINPUT:
         /* A physical keyboard (a desktop, staff's USB keyboard) types into the form. */
         kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
-        if (k->state->screen == SCREEN_FORM)
+        if (k->state->screen == SCREEN_FORM || k->state->screen == SCREEN_CODE)
             kiosk_dispatch(k, (struct action){.kind = ACT_TEXT, .text = e->text.text});
         return;
     case SDL_KEYDOWN:
         kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
+        /* Outside text fields, keys are a scanner seen as a keyboard (or nothing). */
+        if (k->state->screen != SCREEN_FORM && k->state->screen != SCREEN_CODE) {
+            kiosk_scan_key(k, &e->key);
+            if (e->key.keysym.sym == SDLK_ESCAPE)
+                kiosk_dispatch(k, (struct action){.kind = ACT_BACK});
+            return;
+        }
         switch (e->key.keysym.sym) {
         case SDLK_BACKSPACE:
             kiosk_dispatch(k, (struct action){.kind = ACT_BACKSPACE});
             break;
         case SDLK_RETURN:
         case SDLK_KP_ENTER:
-            if (k->state->screen == SCREEN_FORM)
-                kiosk_dispatch(k, (struct action){.kind = ACT_SUBMIT_FORM});
+            kiosk_dispatch(k, (struct action){.kind = k->state->screen == SCREEN_FORM
+                                                          ? ACT_SUBMIT_FORM
+                                                          : ACT_SUBMIT_CODE});
             break;
         case SDLK_TAB:
             if (k->state->screen == SCREEN_FORM)
@@ -266,14 +292,22 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         }
         return;
     default:
+        if (k->ev_worker && e->type == k->ev_worker)
+            kiosk_worker_event(k, e);
         return;
     }
 }
 
+#define PRINTER_POLL_MS 60000 /* staff see a printer going off within a minute */
+
 static void tick(struct kiosk *k)
 {
-    kiosk_dispatch(
-        k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = kiosk_mono_ms(k)});
+    int64_t now_ms = kiosk_mono_ms(k);
+    kiosk_dispatch(k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = now_ms});
+    if (k->pw && now_ms - k->last_poll_ms >= PRINTER_POLL_MS) {
+        k->last_poll_ms = now_ms;
+        printer_worker_poll(k->pw);
+    }
 }
 
 void kiosk_pump(struct kiosk *k, int wait_ms)
@@ -370,6 +404,8 @@ int kiosk_run(const struct kiosk_options *opts)
     k->state->purge_days = opts->purge_days;
     k->state->effect = EFFECT_NONE; /* the store is not open yet */
     open_store(k);
+    kiosk_tickets_open(k);
+    k->last_poll_ms = kiosk_mono_ms(k);
     if (k->st) {
         k->state->effect = EFFECT_LOAD_CATALOGUE;
         tick(k); /* runs the load */
@@ -402,6 +438,7 @@ int kiosk_run(const struct kiosk_options *opts)
 out:
     if (k->frames)
         fprintf(stderr, "borne: %lu frames rendered\n", k->frames);
+    kiosk_tickets_close(k);
     render_destroy(k->rd);
     if (k->win)
         platform_window_close(k->win, k->sdl);

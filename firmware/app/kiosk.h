@@ -31,12 +31,28 @@ struct kiosk_options {
     const char *shots_dir;   /* where the replay's screenshots go */
     bool bench_first_frame;  /* print start-up time to the first frame, then exit */
     int exit_after_ms;       /* leave the loop after this long (benchmarks); 0: never */
+
+    /* Tickets ([kiosk] centre, [printer], [scanner], [checkin], [keys]). */
+    const char *centre;         /* printed at the top of a ticket */
+    const char *printer_uri;    /* usb:DEV, tcp:HOST:PORT, file:PATH; NULL or "none": no printer */
+    int paper_mm;               /* 58 or 80 */
+    const char *codepage;       /* cp858 (default), cp437, cp850, cp1252 */
+    const char *scanner_evdev;  /* an evdev device read with an exclusive grab; NULL: none */
+    const char *scanner_serial; /* a serial scanner's tty; NULL: none */
+    int scanner_baud;
+    bool scanner_keyboard; /* key presses in the window count as scans (default on) */
+    int checkin_opens_before_min, checkin_closes_after_min;
+#define KIOSK_TRUSTED_MAX 16
+    /* Other devices' public keys ("DEVICE_ID BASE64KEY"): until sync distributes them. */
+    const char *trusted_keys[KIOSK_TRUSTED_MAX];
+    int n_trusted_keys;
 };
 
 /* Fill opts with the defaults (demo off, French, 60 s idle, 30 days, fullscreen). */
 void kiosk_options_default(struct kiosk_options *opts);
 
-/* Read an INI configuration into opts (sections [kiosk], [display]); command-line options
+/* Read an INI configuration into opts (sections [kiosk], [display], [printer], [scanner],
+** [checkin], [keys]; see board/borne.ini); command-line options
 ** given afterwards override it. Returns false and fills errmsg on an unreadable or malformed
 ** file or an unknown value. */
 bool kiosk_config_load(struct kiosk_options *opts, const char *path, char *errmsg,

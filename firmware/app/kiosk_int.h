@@ -6,6 +6,10 @@
 
 #include "app/kiosk.h"
 #include "i18n/i18n.h"
+#include "platform/sound.h"
+#include "printer/printer.h"
+#include "printer/printer_worker.h"
+#include "scanner/scanner.h"
 #include "render/render.h"
 #include "store/store.h"
 #include "ui/ui.h"
@@ -33,6 +37,20 @@ struct kiosk {
     bool touching;          /* a finger or button is down */
     SDL_FingerID finger;    /* the finger being followed; others are ignored */
     bool quit;
+
+    /* Tickets (tickets.c). The workers report through SDL events of type ev_worker, so the
+    ** loop wakes for them; everything they hand over is freed on this thread. */
+    uint8_t secret_key[64]; /* this kiosk's signing key; never logged */
+    bool have_key;
+    struct printer_uri printer; /* kind PRINTER_NONE: no printer */
+    struct printer_worker *pw;
+    struct scanner *scanner;
+    struct scan_keys keys; /* key presses in the window, read as a scanner would type */
+    Uint32 ev_worker;
+    struct sound_player *sound;
+    enum sound last_sound; /* for replay expectations */
+    int jobs_in_flight;    /* print jobs handed to the worker and not reported yet */
+    int64_t last_poll_ms;  /* the printer's status was last asked for then */
 };
 
 int64_t kiosk_mono_ms(const struct kiosk *k);
@@ -46,6 +64,21 @@ void kiosk_dispatch(struct kiosk *k, struct action a);
 
 /* Lay out and present the current state now. */
 void kiosk_draw(struct kiosk *k);
+
+/* Tickets (tickets.c): set up the key, printer, scanners and sound at start; undo at exit. */
+void kiosk_tickets_open(struct kiosk *k);
+void kiosk_tickets_close(struct kiosk *k);
+/* Run EFFECT_CHECKIN, EFFECT_CHECKIN_CODE, EFFECT_PRINT. */
+void kiosk_checkin(struct kiosk *k, bool by_code);
+void kiosk_print(struct kiosk *k);
+/* Sign and fill the ticket part of a registration request. */
+enum borne_err kiosk_ticket_prepare(struct kiosk *k, struct registration_request *req);
+/* A worker's SDL event (print report, status, scan): turn it into actions. */
+void kiosk_worker_event(struct kiosk *k, const SDL_Event *e);
+/* Hand a scan to the loop as a scanner device's reader thread does (replays). */
+void kiosk_post_scan(struct kiosk *k, const char *code);
+/* A key press outside text fields: a scanner seen as a keyboard. */
+void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key);
 
 /* Run the replay script at k->opt.replay_path; returns the exit code. */
 int kiosk_replay(struct kiosk *k);

@@ -18,7 +18,20 @@
 **   type TEXT             TEXT from a physical keyboard (SDL text input events)
 **   type-repeat N TEXT    TEXT typed N times
 **   key NAME              one key press by SDL key name (Return, Backspace, Escape, Tab)
-**   scan PAYLOAD          a keyboard-mode scanner: PAYLOAD then Return
+**   scan PAYLOAD          a keyboard-mode scanner seen by SDL as a keyboard: key presses by
+**                         position (US layout, Shift for capitals), then Return
+**   scan-device PAYLOAD   a scan from a scanner device (evdev, serial), as its reader thread
+**                         hands it over
+**   scan-file PATH [alter N]   scan-device with the first line of PATH (e.g. what zbarimg
+**                         read off a printed ticket); "alter N" changes its Nth character
+**   save NAME             remember the ticket of the registration on screen
+**   scan-saved NAME [alter N]  scan-device the remembered ticket's payload
+**   code-saved NAME       type the remembered ticket's short code on the code screen's keys
+**   cancel-saved NAME     cancel the remembered ticket (as staff or sync would)
+**   bench-scans FILE      scan-device each line of FILE; print scan-to-frame latencies
+**                         (benchmarks: figures, never a pass/fail)
+**   wait-print            let the printer worker finish its jobs (real time, at most 20 s)
+**   wait-printer          wait for the printer's first status report (real time, at most 20 s)
 **   wait MS               MS milliseconds pass
 **   screenshot NAME       save the screen as NAME.png in the screenshots folder
 **   expect screen NAME    home, session, form, confirm, done, fault
@@ -31,6 +44,14 @@
 **   expect registrations SESSION N   the store holds N confirmed registrations for SESSION
 **   expect outbox N       N events wait to be synced
 **   expect large on|off, expect contrast on|off, expect lang fr|en
+**   expect verdict NAME   welcome, already, too-early, over, not-today, cancelled, invalid
+**   expect reason NAME    why not valid: damaged, newer-format, forged, unknown-key,
+**                         revoked-key, unknown-session, unknown-code, mismatch
+**   expect ticket NAME    none, printing, printed, failed, on-screen
+**   expect printer NAME   none, unknown, ok, paper-low, paper-out, offline, error
+**   expect sound NAME     the last verdict sound: none, welcome, already, problem, invalid
+**   expect checkins SESSION N   the store holds N check-ins for SESSION
+**   expect print-jobs STATE N   N print jobs in STATE (queued, sent, done, failed, interrupted)
 **
 ** TEXT may hold escapes: \n \t \\ \xHH (one byte) \u{HEX} (one code point). */
 #include <stdio.h>
@@ -39,12 +60,20 @@
 
 #include "app/kiosk_int.h"
 #include "core/text.h"
+#include "platform/platform.h"
+
+#define REPLAY_SAVED_MAX 8
 
 struct replay {
     struct kiosk *k;
     const char *path;
     int line;
     int failures;
+    struct {
+        char name[16];
+        struct ticket t;
+    } saved[REPLAY_SAVED_MAX];
+    int n_saved;
 };
 
 static void fail(struct replay *r, const char *fmt, const char *a, const char *b)
@@ -278,10 +307,42 @@ static void bench_taps(struct replay *r, const char *args)
     free(ms);
 }
 
-static const char *const screens[SCREEN_COUNT] = {"home",    "session", "form",
-                                                  "confirm", "done",    "fault"};
+static const char *const screens[SCREEN_COUNT] = {"home", "session", "form",    "confirm",
+                                                  "done", "fault",   "verdict", "code"};
 static const char *const notices[] = {"none",      "required",  "too-long", "bad-char", "bad-email",
-                                      "bad-phone", "just-full", "closed",   "reserved"};
+                                      "bad-phone", "just-full", "closed",   "reserved", "bad-code"};
+static const char *const verdicts[VERDICT_COUNT] = {"welcome",   "already",   "too-early", "over",
+                                                    "not-today", "cancelled", "invalid"};
+static const char *const reasons[] = {
+    "none",        "damaged",         "newer-format", "forged",  "unknown-key",
+    "revoked-key", "unknown-session", "unknown-code", "mismatch"};
+static const char *const phases[] = {"none", "printing", "printed", "failed", "on-screen"};
+static const char *const healths[] = {"none",      "unknown", "ok",   "paper-low",
+                                      "paper-out", "offline", "error"};
+static const char *const sounds[] = {"none", "welcome", "already", "problem", "invalid"};
+static const char *const print_states[] = {"queued", "sent", "done", "failed", "interrupted"};
+
+/* Compare a state's enum with the name the script gives. */
+static void expect_name(struct replay *r, const char *what, const char *const *names, size_t n,
+                        int value, const char *want)
+{
+    const char *got = value >= 0 && (size_t)value < n ? names[value] : "?";
+    if (strcmp(got, want) != 0) {
+        char w[64];
+        snprintf(w, sizeof w, "%s %s", what, want);
+        fail(r, "expected %s, got %s", w, got);
+    }
+}
+
+static int index_of(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
 
 /* All the text on screen, one command after another separated by spaces, so that a wrapped
 ** sentence reads as it was written. */
@@ -298,6 +359,154 @@ static void screen_text(const struct draw_list *dl, char *out, size_t cap)
         out[o++] = ' ';
     }
     out[o] = '\0';
+}
+
+/* A keyboard-mode scanner as SDL sees it: key presses by position, Shift for capitals. The
+** scan decoder reads positions, so the system's layout (AZERTY on a French kiosk) does not
+** matter; the text events SDL would add are ignored outside text fields anyway. */
+static void scan_keys(struct kiosk *k, const char *s)
+{
+    static const char shifted_punct[] = ":";
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.state = SDL_PRESSED;
+        SDL_Scancode sc = SDL_SCANCODE_UNKNOWN;
+        bool shift = (c >= 'A' && c <= 'Z') || strchr(shifted_punct, c);
+        if (c >= 'a' && c <= 'z')
+            sc = (SDL_Scancode)(SDL_SCANCODE_A + (c - 'a'));
+        else if (c >= 'A' && c <= 'Z')
+            sc = (SDL_Scancode)(SDL_SCANCODE_A + (c - 'A'));
+        else if (c >= '1' && c <= '9')
+            sc = (SDL_Scancode)(SDL_SCANCODE_1 + (c - '1'));
+        else if (c == '0')
+            sc = SDL_SCANCODE_0;
+        else if (c == '-')
+            sc = SDL_SCANCODE_MINUS;
+        else if (c == '.')
+            sc = SDL_SCANCODE_PERIOD;
+        else if (c == '/')
+            sc = SDL_SCANCODE_SLASH;
+        else if (c == ' ')
+            sc = SDL_SCANCODE_SPACE;
+        else if (c == ':')
+            sc = SDL_SCANCODE_SEMICOLON;
+        e.key.keysym.scancode = sc;
+        e.key.keysym.mod = shift ? KMOD_LSHIFT : KMOD_NONE;
+        SDL_PushEvent(&e);
+        kiosk_pump(k, 0);
+    }
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.state = SDL_PRESSED;
+    e.key.keysym.scancode = SDL_SCANCODE_RETURN;
+    e.key.keysym.sym = SDLK_RETURN;
+    SDL_PushEvent(&e);
+    kiosk_pump(k, 0);
+}
+
+/* Scan to verdict on screen: from the scan handed to the loop to the frame presented, for
+** every payload of a file (tests/bench/run.sh makes one with bench_ticket). */
+static void bench_scans(struct replay *r, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    double ms[2000];
+    int n = 0, welcome = 0;
+    if (!f) {
+        fail(r, "cannot read %s%s", path, "");
+        return;
+    }
+    while (n < 2000 && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        Uint64 t0 = SDL_GetPerformanceCounter();
+        kiosk_post_scan(r->k, line);
+        kiosk_pump(r->k, 0); /* handles the scan, checks it in, draws the verdict */
+        ms[n++] = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
+                  (double)SDL_GetPerformanceFrequency();
+        welcome += r->k->state->screen == SCREEN_VERDICT &&
+                   r->k->state->verdict.verdict == VERDICT_WELCOME;
+        kiosk_dispatch(r->k, (struct action){.kind = ACT_HOME});
+        kiosk_pump(r->k, 0);
+    }
+    fclose(f);
+    if (n == 0)
+        return;
+    qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
+    printf("scan to verdict on screen over %d scans (%d welcome): median %.2f ms, p95 %.2f ms, "
+           "max %.2f ms\n",
+           n, welcome, ms[n / 2], ms[n * 95 / 100], ms[n - 1]);
+}
+
+static const struct ticket *saved(struct replay *r, const char *name)
+{
+    for (int i = 0; i < r->n_saved; i++)
+        if (strcmp(r->saved[i].name, name) == 0)
+            return &r->saved[i].t;
+    fail(r, "no ticket saved as '%s'%s", name, "");
+    return NULL;
+}
+
+static void save_ticket(struct replay *r, const char *name)
+{
+    const struct app_state *s = r->k->state;
+    if (r->n_saved >= REPLAY_SAVED_MAX || !name[0] || strlen(name) >= sizeof r->saved[0].name) {
+        fail(r, "cannot save '%s'%s", name, "");
+        return;
+    }
+    if (s->screen != SCREEN_DONE || !s->done.ticket_id[0] || !r->k->st ||
+        store_ticket_get(r->k->st, s->done.ticket_id, &r->saved[r->n_saved].t) != BORNE_OK) {
+        fail(r, "save %s: no new ticket on screen%s", name, "");
+        return;
+    }
+    snprintf(r->saved[r->n_saved].name, sizeof r->saved[0].name, "%s", name);
+    r->n_saved++;
+}
+
+/* scan-file PATH [alter N] / scan-saved NAME [alter N]. */
+static void scan_from(struct replay *r, bool from_file, char *args, char *buf, size_t cap)
+{
+    char *src = strtok(args, " ");
+    char *alter = src ? strtok(NULL, " ") : NULL;
+    char *pos = alter ? strtok(NULL, " ") : NULL;
+    buf[0] = '\0';
+    if (!src) {
+        fail(r, "scan needs a source%s%s", "", "");
+        return;
+    }
+    if (from_file) {
+        FILE *f = fopen(src, "r");
+        if (!f || !fgets(buf, (int)cap, f)) {
+            fail(r, "cannot read a scan from %s%s", src, "");
+            if (f)
+                fclose(f);
+            return;
+        }
+        fclose(f);
+        buf[strcspn(buf, "\r\n")] = '\0';
+    } else {
+        const struct ticket *t = saved(r, src);
+        if (!t)
+            return;
+        snprintf(buf, cap, "%s", t->payload);
+    }
+    if (alter && pos) {
+        /* One character changed into another of the payload's alphabet: still a well-formed
+        ** payload, so it is the signature that must catch it. */
+        static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        size_t n = (size_t)atoi(pos);
+        const char *at = n < strlen(buf) ? strchr(b32, buf[n]) : NULL;
+        if (!at) {
+            fail(r, "cannot alter character %s of the scan%s", pos, "");
+            return;
+        }
+        buf[n] = b32[(at - b32 + 1) % 32];
+    }
+    kiosk_post_scan(r->k, buf);
+    kiosk_pump(r->k, 0);
 }
 
 static void expect(struct replay *r, char *args)
@@ -360,6 +569,35 @@ static void expect(struct replay *r, char *args)
     } else if (strcmp(what, "lang") == 0) {
         if (strcmp(rest, s->lang == LANG_FR ? "fr" : "en") != 0)
             fail(r, "expected language %s%s", rest, "");
+    } else if (strcmp(what, "verdict") == 0) {
+        if (s->screen != SCREEN_VERDICT)
+            fail(r, "expected verdict %s, but the screen is %s", rest, screens[s->screen]);
+        else
+            expect_name(r, what, verdicts, COUNT(verdicts), (int)s->verdict.verdict, rest);
+    } else if (strcmp(what, "reason") == 0) {
+        expect_name(r, what, reasons, COUNT(reasons), (int)s->verdict.reason, rest);
+    } else if (strcmp(what, "ticket") == 0) {
+        expect_name(r, what, phases, COUNT(phases), (int)s->ticket, rest);
+    } else if (strcmp(what, "printer") == 0) {
+        expect_name(r, what, healths, COUNT(healths), (int)s->printer, rest);
+    } else if (strcmp(what, "sound") == 0) {
+        expect_name(r, what, sounds, COUNT(sounds), (int)k->last_sound, rest);
+    } else if (strcmp(what, "checkins") == 0) {
+        char *num = strchr(rest, ' ');
+        int n = -1;
+        if (num)
+            *num++ = '\0';
+        if (!num || !k->st || store_checkin_count(k->st, rest, &n) != BORNE_OK || n != atoi(num))
+            fail(r, "check-ins for %s: expected %s", rest, num ? num : "?");
+    } else if (strcmp(what, "print-jobs") == 0) {
+        char *num = strchr(rest, ' ');
+        int n = -1;
+        if (num)
+            *num++ = '\0';
+        int st = index_of(print_states, COUNT(print_states), rest);
+        if (!num || st < 0 || !k->st ||
+            store_print_job_count(k->st, (enum print_state)st, &n) != BORNE_OK || n != atoi(num))
+            fail(r, "print jobs %s: expected %s", rest, num ? num : "?");
     } else {
         fail(r, "unknown expectation '%s'%s", what, "");
     }
@@ -422,8 +660,38 @@ static void run_line(struct replay *r, char *line)
             key(k, code);
     } else if (strcmp(cmd, "scan") == 0) {
         unescape(rest ? rest : "", text, sizeof text);
-        text_input(k, text);
-        key(k, SDLK_RETURN);
+        scan_keys(k, text);
+    } else if (strcmp(cmd, "scan-device") == 0) {
+        unescape(rest ? rest : "", text, sizeof text);
+        kiosk_post_scan(k, text);
+        kiosk_pump(k, 0);
+    } else if (strcmp(cmd, "scan-file") == 0 || strcmp(cmd, "scan-saved") == 0) {
+        scan_from(r, cmd[5] == 'f', rest ? rest : "", text, sizeof text);
+    } else if (strcmp(cmd, "save") == 0) {
+        save_ticket(r, rest ? rest : "");
+    } else if (strcmp(cmd, "code-saved") == 0 || strcmp(cmd, "cancel-saved") == 0) {
+        const struct ticket *t = saved(r, rest ? rest : "");
+        if (t && cmd[0] == 'c' && cmd[1] == 'a') {
+            if (!k->st || store_ticket_cancel(k->st, t->id, k->state->now) != BORNE_OK)
+                fail(r, "cannot cancel ticket %s%s", t->id, "");
+        } else if (t) {
+            for (const char *c = t->short_code; *c && r->failures == 0; c++) {
+                char id[16];
+                snprintf(id, sizeof id, "key:%c", *c);
+                press(r, id, 0);
+            }
+        }
+    } else if (strcmp(cmd, "bench-scans") == 0) {
+        bench_scans(r, rest ? rest : "");
+    } else if (strcmp(cmd, "wait-print") == 0 || strcmp(cmd, "wait-printer") == 0) {
+        /* Real time: the worker is a real thread talking to a real (fake) printer. */
+        bool jobs = strcmp(cmd, "wait-print") == 0;
+        int64_t start = platform_mono_ms();
+        while ((jobs ? k->jobs_in_flight > 0 : k->state->printer == PRINTER_HEALTH_UNKNOWN) &&
+               platform_mono_ms() - start < 20000)
+            kiosk_pump(k, 50);
+        if (jobs ? k->jobs_in_flight > 0 : k->state->printer == PRINTER_HEALTH_UNKNOWN)
+            fail(r, "the printer did not answer in 20 s%s%s", "", "");
     } else if (strcmp(cmd, "wait") == 0) {
         advance(k, rest ? atoll(rest) : 0);
     } else if (strcmp(cmd, "screenshot") == 0) {
@@ -443,7 +711,7 @@ static void run_line(struct replay *r, char *line)
 
 int kiosk_replay(struct kiosk *k)
 {
-    struct replay r = {k, k->opt.replay_path, 0, 0};
+    struct replay r = {.k = k, .path = k->opt.replay_path};
     FILE *f = fopen(r.path, "r");
     if (!f) {
         fprintf(stderr, "borne: replay script %s cannot be read\n", r.path);

@@ -22,6 +22,9 @@ void app_init(struct app_state *s, int64_t now, int64_t now_ms)
     s->purge_days = 30;
     s->selected = -1;
     s->effect = EFFECT_LOAD_CATALOGUE;
+    s->checkin_window.opens_before_s = CHECKIN_OPENS_BEFORE_DEFAULT_S;
+    s->checkin_window.closes_after_s = CHECKIN_CLOSES_AFTER_DEFAULT_S;
+    s->printer = PRINTER_HEALTH_UNKNOWN;
     s->version = 1;
 }
 
@@ -78,6 +81,86 @@ static void forget_visitor(struct app_state *s)
     s->form.shift = true;
     s->done_existing = false;
     s->notice = NOTICE_NONE;
+    s->ticket = TICKET_NONE;
+    s->qr_side = 0;
+    memset(s->code, 0, sizeof s->code);
+    memset(&s->verdict, 0, sizeof s->verdict);
+}
+
+/* How long the current screen stays without a touch before the kiosk goes home. */
+static int screen_timeout_ms(const struct app_state *s)
+{
+    if (s->screen == SCREEN_DONE)
+        return s->ticket == TICKET_FAILED || s->ticket == TICKET_ON_SCREEN
+                   ? (s->done_timeout_ms > APP_DONE_NO_TICKET_MS ? s->done_timeout_ms
+                                                                 : APP_DONE_NO_TICKET_MS)
+                   : s->done_timeout_ms;
+    if (s->screen == SCREEN_VERDICT)
+        return s->verdict.verdict == VERDICT_WELCOME || s->verdict.verdict == VERDICT_ALREADY
+                   ? APP_VERDICT_OK_MS
+                   : APP_VERDICT_BAD_MS;
+    return s->idle_timeout_ms;
+}
+
+/* A scan is taken on any screen where no text field has the focus. */
+static bool takes_scans(const struct app_state *s)
+{
+    return s->screen != SCREEN_FORM && s->screen != SCREEN_CODE && s->screen != SCREEN_FAULT;
+}
+
+static void checked_in(struct app_state *s, const struct action *a)
+{
+    if (a->err != BORNE_OK || !a->checkin) {
+        /* The store failed: nothing was recorded, and the visitor must not be welcomed. */
+        forget_visitor(s);
+        s->screen = SCREEN_FAULT;
+        strncpy(s->fault, borne_err_str(a->err), sizeof s->fault - 1);
+        return;
+    }
+    forget_visitor(s);
+    s->selected = -1;
+    s->verdict = *a->checkin;
+    s->screen = SCREEN_VERDICT;
+    s->verdict_at_ms = s->now_ms;
+    s->last_touch_ms = s->now_ms;
+    switch (s->verdict.verdict) {
+    case VERDICT_WELCOME:
+        s->sound = SOUND_WELCOME;
+        break;
+    case VERDICT_ALREADY:
+        s->sound = SOUND_ALREADY;
+        break;
+    case VERDICT_INVALID:
+        s->sound = SOUND_INVALID;
+        break;
+    default:
+        s->sound = SOUND_PROBLEM;
+        break;
+    }
+}
+
+/* Letters typed on the short code screen: the code's alphabet only, in capitals; dashes and
+** spaces a person copies from the ticket are skipped. */
+static void type_code(struct app_state *s, const char *text)
+{
+    static const char alphabet[] = "ACDEFHJKMNPQRTUVWXY3479";
+    size_t len = strlen(s->code);
+    s->notice = NOTICE_NONE;
+    for (const char *p = text; *p; p++) {
+        char c = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
+        if (c == '-' || c == ' ')
+            continue;
+        if (!strchr(alphabet, c)) {
+            s->notice = NOTICE_BAD_CHAR;
+            continue;
+        }
+        if (len >= BORNE_SHORT_CODE_LEN) {
+            s->notice = NOTICE_TOO_LONG;
+            break;
+        }
+        s->code[len++] = c;
+        s->code[len] = '\0';
+    }
 }
 
 /* The day tab a new visitor finds: today, or when today has nothing left (the evening, a day
@@ -263,7 +346,16 @@ static void registered(struct app_state *s, const struct action *a)
         memset(&s->form, 0, sizeof s->form); /* the names live on only in `done` */
         s->screen = SCREEN_DONE;
         s->done_at_ms = s->now_ms;
-        s->effect = EFFECT_LOAD_CATALOGUE; /* seats left changed */
+        s->qr_side = 0;
+        if (!s->done_existing && s->done.ticket_id[0]) {
+            /* The print effect hands the job to the printer and answers with the QR, which
+            ** asks for the catalogue again (seats left changed). */
+            s->ticket = s->done.print_job_id ? TICKET_PRINTING : TICKET_ON_SCREEN;
+            s->effect = EFFECT_PRINT;
+        } else {
+            s->ticket = TICKET_NONE; /* the desk gives an existing ticket back */
+            s->effect = EFFECT_LOAD_CATALOGUE;
+        }
         break;
     case BORNE_ERR_SESSION_FULL:
     case BORNE_ERR_SESSION_CLOSED:
@@ -302,6 +394,8 @@ static void back(struct app_state *s)
         s->screen = SCREEN_FORM;
         break;
     case SCREEN_DONE:
+    case SCREEN_VERDICT:
+    case SCREEN_CODE:
         go_home(s);
         break;
     case SCREEN_HOME:
@@ -331,8 +425,7 @@ void app_reduce(struct app_state *s, const struct action *a)
                 s->effect = EFFECT_LOAD_CATALOGUE;
             break; /* version already moved */
         }
-        int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
-        bool idle = s->now_ms - s->last_touch_ms >= timeout;
+        bool idle = s->now_ms - s->last_touch_ms >= screen_timeout_ms(s);
         if (idle && away(s) && s->screen != SCREEN_FAULT) {
             /* The visitor has left: the next one starts from the defaults, text size,
              ** contrast and language included (the language staff configured). */
@@ -415,12 +508,18 @@ void app_reduce(struct app_state *s, const struct action *a)
         }
         break;
     case ACT_TEXT:
+        if (s->screen == SCREEN_CODE && a->text)
+            type_code(s, a->text);
         if (s->screen == SCREEN_FORM && a->text) {
             type_text(s, a->text);
             s->form.accents = false; /* one accented letter, then back, as on a phone */
         }
         break;
     case ACT_BACKSPACE:
+        if (s->screen == SCREEN_CODE && s->code[0]) {
+            s->code[strlen(s->code) - 1] = '\0';
+            s->notice = NOTICE_NONE;
+        }
         if (s->screen == SCREEN_FORM) {
             char *v = s->form.value[s->form.focus];
             v[utf8_prev(v, strlen(v))] = '\0';
@@ -460,16 +559,76 @@ void app_reduce(struct app_state *s, const struct action *a)
         s->screen = SCREEN_FAULT;
         strncpy(s->fault, a->text ? a->text : "", sizeof s->fault - 1);
         break;
+    case ACT_SCAN:
+        if (!takes_scans(s) || !a->text || s->effect != EFFECT_NONE) {
+            s->version = before;
+            break;
+        }
+        s->last_touch_ms = s->now_ms; /* someone is at the kiosk */
+        /* A scan too long to be a ticket is checked as an empty one: "not valid". Keeping a
+        ** cut part could turn a forged long scan into a valid-looking prefix. */
+        if (strlen(a->text) < sizeof s->scan)
+            memcpy(s->scan, a->text, strlen(a->text) + 1);
+        else
+            s->scan[0] = '\0';
+        s->effect = EFFECT_CHECKIN;
+        s->version = before; /* the verdict changes the screen */
+        break;
+    case ACT_CHECKED_IN:
+        checked_in(s, a);
+        break;
+    case ACT_OPEN_CODE:
+        if (!takes_scans(s))
+            break;
+        forget_visitor(s);
+        s->selected = -1;
+        s->screen = SCREEN_CODE;
+        break;
+    case ACT_SUBMIT_CODE:
+        if (s->screen != SCREEN_CODE || s->effect != EFFECT_NONE)
+            break;
+        if (strlen(s->code) != BORNE_SHORT_CODE_LEN) {
+            s->notice = NOTICE_BAD_CODE;
+            break;
+        }
+        s->effect = EFFECT_CHECKIN_CODE; /* the loop checks the check character */
+        break;
+    case ACT_CODE_REFUSED:
+        if (s->screen == SCREEN_CODE)
+            s->notice = NOTICE_BAD_CODE;
+        break;
+    case ACT_TICKET_QR:
+        if (s->screen == SCREEN_DONE && a->qr && a->arg > 0 && a->arg <= APP_QR_SIDE_MAX) {
+            memcpy(s->qr, a->qr, (size_t)a->arg * (size_t)a->arg);
+            s->qr_side = a->arg;
+        }
+        if (s->effect == EFFECT_NONE)
+            s->effect = EFFECT_LOAD_CATALOGUE; /* seats left changed */
+        break;
+    case ACT_PRINTED:
+        if (s->screen == SCREEN_DONE && s->ticket == TICKET_PRINTING && a->id != 0 &&
+            a->id == s->done.print_job_id) {
+            s->ticket = a->err == BORNE_OK ? TICKET_PRINTED : TICKET_FAILED;
+            s->last_touch_ms = s->now_ms; /* the screen's time to read starts now */
+        } else {
+            s->version = before;
+        }
+        break;
+    case ACT_PRINTER:
+        if (a->arg >= PRINTER_HEALTH_NONE && a->arg <= PRINTER_HEALTH_ERROR &&
+            (enum printer_health)a->arg != s->printer)
+            s->printer = (enum printer_health)a->arg;
+        else
+            s->version = before;
+        break;
     }
 }
 
 int64_t app_next_deadline_ms(const struct app_state *s)
 {
     int64_t due = -1;
-    if (away(s) && s->screen != SCREEN_FAULT) {
-        int timeout = s->screen == SCREEN_DONE ? s->done_timeout_ms : s->idle_timeout_ms;
-        due = s->last_touch_ms + timeout;
-    }
+    if (away(s) && s->screen != SCREEN_FAULT)
+        due = s->last_touch_ms + screen_timeout_ms(s);
     /* The next session transition, or midnight, whichever comes first. */
     int64_t wall = app_day_start(s->now, 1);
     if (s->catalogue_valid_until > s->now && s->catalogue_valid_until < wall)

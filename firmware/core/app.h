@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/checkin.h"
 #include "core/err.h"
 #include "core/model.h"
 
@@ -30,8 +31,39 @@ enum screen {
     SCREEN_CONFIRM = 3, /* check before recording */
     SCREEN_DONE = 4,    /* registered (or already was) */
     SCREEN_FAULT = 5,   /* out of order: ask staff */
+    SCREEN_VERDICT = 6, /* the answer to a scanned ticket or a typed code */
+    SCREEN_CODE = 7,    /* "I cannot scan": type the ticket's short code */
 };
-#define SCREEN_COUNT 6
+#define SCREEN_COUNT 8
+
+#define APP_VERDICT_OK_MS 6000   /* a welcome goes back to the start screen after this */
+#define APP_VERDICT_BAD_MS 12000 /* a problem stays longer: it must be read */
+#define APP_DONE_NO_TICKET_MS                                                                      \
+    90000 /* the done screen with a QR to photograph stays longer than the usual 30 s */
+#define APP_QR_SIDE_MAX 101 /* QR version 21: far more than a ticket needs */
+
+/* What the kiosk knows of its printer, for the screen. */
+enum printer_health {
+    PRINTER_HEALTH_NONE = 0, /* no printer configured: tickets are shown on screen */
+    PRINTER_HEALTH_UNKNOWN,  /* not heard from yet, or it does not answer status requests */
+    PRINTER_HEALTH_OK,
+    PRINTER_HEALTH_PAPER_LOW, /* prints; staff should change the roll soon */
+    PRINTER_HEALTH_PAPER_OUT,
+    PRINTER_HEALTH_OFFLINE, /* off, unplugged, unreachable */
+    PRINTER_HEALTH_ERROR,   /* the last job failed */
+};
+
+/* The ticket of the registration on SCREEN_DONE. */
+enum ticket_phase {
+    TICKET_NONE = 0,  /* no ticket (an existing registration: the desk has it) */
+    TICKET_PRINTING,  /* handed to the printer */
+    TICKET_PRINTED,   /* the printer took it: take it */
+    TICKET_FAILED,    /* not printed: the screen shows the QR and the code */
+    TICKET_ON_SCREEN, /* no printer at this kiosk: the screen shows the QR and the code */
+};
+
+/* The sound the loop should play next (a verdict's), cleared by the loop. */
+enum sound { SOUND_NONE = 0, SOUND_WELCOME, SOUND_ALREADY, SOUND_PROBLEM, SOUND_INVALID };
 
 enum lang { LANG_FR = 0, LANG_EN = 1 };
 #define LANG_COUNT 2
@@ -50,6 +82,7 @@ enum notice {
     NOTICE_JUST_FULL, /* the last seat went while the visitor was typing */
     NOTICE_CLOSED,    /* the session closed while the visitor was typing */
     NOTICE_RESERVED,  /* the session is reserved for a group */
+    NOTICE_BAD_CODE,  /* a typed short code is incomplete or has a typing error */
 };
 
 /* Whether a session can be registered for at a given time, and if not, why. */
@@ -66,6 +99,9 @@ enum effect {
     EFFECT_NONE = 0,
     EFFECT_REGISTER,       /* store the registration described by the form */
     EFFECT_LOAD_CATALOGUE, /* read the next APP_DAYS days from the store */
+    EFFECT_CHECKIN,        /* verify the scanned payload in s->scan and check it in */
+    EFFECT_CHECKIN_CODE,   /* check in the ticket of the short code in s->code */
+    EFFECT_PRINT,          /* print the ticket of s->done (job s->done.print_job_id) */
 };
 
 enum action_kind {
@@ -90,6 +126,14 @@ enum action_kind {
     ACT_REGISTERED,      /* effect result: err, reg (NULL if err is not OK/ALREADY) */
     ACT_CATALOGUE,       /* effect result: sessions, n */
     ACT_FAULT,           /* text: reason for staff; the kiosk is out of order */
+    ACT_SCAN,            /* text: what a scanner read (any source) */
+    ACT_CHECKED_IN,      /* effect result: err, checkin (NULL if err is not OK) */
+    ACT_OPEN_CODE,       /* "Je n'arrive pas à scanner": the short code screen */
+    ACT_SUBMIT_CODE,     /* "Valider" on the short code screen */
+    ACT_TICKET_QR,       /* the QR of the ticket on SCREEN_DONE: qr, arg = side */
+    ACT_PRINTED,         /* a print job ended: id, err (OK = printed) */
+    ACT_PRINTER,         /* arg: enum printer_health (status poll or job report) */
+    ACT_CODE_REFUSED,    /* effect result: the typed code's check character is wrong */
 };
 
 struct action {
@@ -102,6 +146,9 @@ struct action {
     const struct registration *reg;
     const struct session *sessions;
     size_t n;
+    const struct checkin_result *checkin;
+    const uint8_t *qr; /* arg * arg modules, 1 = dark */
+    int64_t id;
 };
 
 struct form {
@@ -141,6 +188,20 @@ struct app_state {
     struct registration done; /* the registration shown on SCREEN_DONE */
     bool done_existing;       /* it existed already (same person, same session) */
     char fault[160];          /* why the kiosk is out of order, for staff */
+
+    /* Tickets and printing. */
+    enum printer_health printer;
+    enum ticket_phase ticket;                      /* of s->done */
+    uint8_t qr[APP_QR_SIDE_MAX * APP_QR_SIDE_MAX]; /* of s->done's ticket, for the screen */
+    int qr_side;                                   /* 0: none */
+
+    /* Check-in. */
+    char scan[BORNE_PAYLOAD_MAX];    /* the scan being checked (EFFECT_CHECKIN) */
+    char code[BORNE_SHORT_CODE_MAX]; /* the short code being typed, without dashes */
+    struct checkin_result verdict;   /* shown on SCREEN_VERDICT */
+    int64_t verdict_at_ms;           /* when it appeared */
+    struct checkin_window checkin_window;
+    enum sound sound; /* to play; the loop clears it */
 
     unsigned version; /* changes whenever something on screen may change: render when it does */
 };

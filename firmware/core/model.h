@@ -24,6 +24,7 @@
 #define BORNE_PHONE_MAX 84
 #define BORNE_SHORT_CODE_LEN 9 /* characters of a ticket's short code, without the dash */
 #define BORNE_SHORT_CODE_MAX 12
+#define BORNE_PAYLOAD_MAX 256 /* a ticket's signed QR payload, ASCII, + NUL */
 
 enum session_kind {
     SESSION_WORKSHOP = 0,   /* "atelier": hands-on, small group */
@@ -74,6 +75,17 @@ struct registration_request {
     char phone[BORNE_PHONE_MAX]; /* empty when not given */
     char short_code[BORNE_SHORT_CODE_MAX];
     int64_t now; /* device wall clock */
+
+    /* The ticket, recorded in the same transaction ("" ticket_id: none, as in early tests). */
+    char ticket_id[BORNE_ID_MAX];
+    char payload[BORNE_PAYLOAD_MAX]; /* signed by this kiosk (firmware/ticket/payload.h) */
+    bool print;                      /* queue a print job for it in the print log */
+    /* A visitor who registers once the door is open for the session is checked in at once,
+    ** with these ids (see core/checkin.h for the window). */
+    char checkin_id[BORNE_ID_MAX];
+    char checkin_event_id[BORNE_ID_MAX];
+    int checkin_opens_before_s;
+    int checkin_closes_after_s;
 };
 
 struct registration {
@@ -87,6 +99,42 @@ struct registration {
     enum registration_status status;
     int64_t created_at;
     int64_t device_seq;
+    /* Filled by store_register() for a new registration only. */
+    char ticket_id[BORNE_ID_MAX];
+    int64_t checked_in_at; /* 0: not checked in by the registration */
+    int64_t print_job_id;  /* 0: no print job queued */
+};
+
+/* A ticket as the kiosk holds it: issued here, or (after sync) elsewhere. */
+struct ticket {
+    char id[BORNE_ID_MAX];
+    char registration_id[BORNE_ID_MAX]; /* "" for a ticket without a local registration */
+    char session_id[BORNE_ID_MAX];
+    char device_id[BORNE_ID_MAX];
+    char payload[BORNE_PAYLOAD_MAX];
+    char short_code[BORNE_SHORT_CODE_MAX];
+    char first_name[BORNE_NAME_MAX];
+    bool cancelled;
+    int64_t issued_at;
+};
+
+/* The print log: every ticket sent to the printer, so that nothing is printed twice by
+** accident and staff can see what failed. */
+enum print_state {
+    PRINT_QUEUED = 0,      /* recorded, not handed to the printer yet */
+    PRINT_SENT = 1,        /* handed to the printer; the result is not known yet */
+    PRINT_DONE = 2,        /* the printer took every byte */
+    PRINT_FAILED = 3,      /* not printed (paper out, printer off...): reprint by staff */
+    PRINT_INTERRUPTED = 4, /* the kiosk stopped while it was queued or sent: state unknown */
+};
+
+struct print_job {
+    int64_t id;
+    char ticket_id[BORNE_ID_MAX];
+    bool reprint;
+    enum print_state state;
+    int64_t created_at, updated_at;
+    char detail[160];
 };
 
 #endif

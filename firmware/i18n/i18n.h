@@ -103,7 +103,47 @@
     X(MONTH_11, "month_11")                                                                        \
     X(MONTH_12, "month_12")                                                                        \
     X(DATE_LONG, "date_long")                                                                      \
-    X(DATE_SHORT, "date_short")
+    X(DATE_SHORT, "date_short")                                                                    \
+    X(CODE_BUTTON, "code_button")                                                                  \
+    X(SCAN_HINT, "scan_hint")                                                                      \
+    X(PRINTER_DOWN, "printer_down")                                                                \
+    X(TICKET_PRINTING, "ticket_printing")                                                          \
+    X(TICKET_PRINTED, "ticket_printed")                                                            \
+    X(TICKET_FAILED, "ticket_failed")                                                              \
+    X(TICKET_ON_SCREEN, "ticket_on_screen")                                                        \
+    X(PRINTER_PAPER_OUT, "printer_paper_out")                                                      \
+    X(PRINTER_OFFLINE, "printer_offline")                                                          \
+    X(PRINTER_ERROR, "printer_error")                                                              \
+    X(CHECKED_IN_NOW, "checked_in_now")                                                            \
+    X(CODE_TITLE, "code_title")                                                                    \
+    X(CODE_ENTRY_HINT, "code_entry_hint")                                                          \
+    X(CODE_SUBMIT, "code_submit")                                                                  \
+    X(ERR_BAD_CODE, "err_bad_code")                                                                \
+    X(ERR_CODE_CHAR, "err_code_char")                                                              \
+    X(ERR_CODE_LONG, "err_code_long")                                                              \
+    X(VERDICT_OK, "verdict_ok")                                                                    \
+    X(V_WELCOME, "v_welcome")                                                                      \
+    X(V_WELCOME_ANON, "v_welcome_anon")                                                            \
+    X(V_WELCOME_HINT, "v_welcome_hint")                                                            \
+    X(V_ALREADY, "v_already")                                                                      \
+    X(V_ALREADY_HINT, "v_already_hint")                                                            \
+    X(V_EARLY, "v_early")                                                                          \
+    X(V_EARLY_HINT, "v_early_hint")                                                                \
+    X(V_OVER, "v_over")                                                                            \
+    X(V_OVER_HINT, "v_over_hint")                                                                  \
+    X(V_NOT_TODAY, "v_not_today")                                                                  \
+    X(V_NOT_TODAY_HINT, "v_not_today_hint")                                                        \
+    X(V_CANCELLED, "v_cancelled")                                                                  \
+    X(V_CANCELLED_HINT, "v_cancelled_hint")                                                        \
+    X(V_SESSION_CANCELLED_HINT, "v_session_cancelled_hint")                                        \
+    X(V_INVALID, "v_invalid")                                                                      \
+    X(V_INVALID_HINT, "v_invalid_hint")                                                            \
+    X(V_UNKNOWN_CODE_HINT, "v_unknown_code_hint")                                                  \
+    X(V_OTHER_CENTRE_HINT, "v_other_centre_hint")                                                  \
+    X(V_STAFF_DETAIL, "v_staff_detail")                                                            \
+    X(TICKET_FOR, "ticket_for")                                                                    \
+    X(TICKET_CODE_LABEL, "ticket_code_label")                                                      \
+    X(TICKET_ARRIVAL, "ticket_arrival")
 
 enum i18n_id {
 #define I18N_ENUM(id, key) STR_##id,

@@ -395,6 +395,35 @@ static void draw_text(struct renderer *rd, const struct draw_list *dl, const str
     SDL_RenderCopy(rd->r, t->tex, NULL, &(SDL_Rect){c->x, c->y, t->w, t->h});
 }
 
+/* The QR in its square: whole pixels per module (a blurred edge hurts a phone's camera and a
+** scanner alike), the quiet zone of 4 modules inside the square, dark runs of a row as one
+** rectangle each. */
+static void draw_qr(struct renderer *rd, const struct draw_list *dl, const struct draw_cmd *c)
+{
+    int side = dl->qr_side, total = side + 8;
+    if (!dl->qr || side <= 0)
+        return;
+    int m = (c->w < c->h ? c->w : c->h) / total;
+    if (m < 1)
+        m = 1;
+    int x0 = c->x + (c->w - m * side) / 2, y0 = c->y + (c->h - m * side) / 2;
+    SDL_SetRenderDrawBlendMode(rd->r, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(rd->r, 0, 0, 0, 255);
+    for (int y = 0; y < side; y++) {
+        for (int x = 0; x < side;) {
+            if (!dl->qr[y * side + x]) {
+                x++;
+                continue;
+            }
+            int run = x;
+            while (run < side && dl->qr[y * side + run])
+                run++;
+            SDL_RenderFillRect(rd->r, &(SDL_Rect){x0 + x * m, y0 + y * m, (run - x) * m, m});
+            x = run;
+        }
+    }
+}
+
 void render_draw(struct renderer *rd, const struct draw_list *dl)
 {
     rd->frame++;
@@ -411,6 +440,9 @@ void render_draw(struct renderer *rd, const struct draw_list *dl)
             break;
         case DRAW_ICON:
             draw_icon(rd, c);
+            break;
+        case DRAW_QR:
+            draw_qr(rd, dl, c);
             break;
         }
     }

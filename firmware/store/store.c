@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 
 #include "core/app.h"
@@ -20,10 +21,6 @@
 
 /* The hot statements; see enum store_stmt. The column lists are shared with the readers below
 ** (read_session, read_registration), which take the columns in this order. */
-#define SESSION_COLUMNS                                                                            \
-    "s.id, s.title, s.description, s.kind, s.room_id, coalesce(r.name, ''), s.organiser, "         \
-    "s.starts_at, s.ends_at, s.capacity, s.seats_taken, s.reserved_for, s.cancelled "              \
-    "FROM sessions s LEFT JOIN rooms r ON r.id = s.room_id "
 #define REGISTRATION_COLUMNS                                                                       \
     "id, session_id, first_name, last_name, email, phone, short_code, status, created_at, "        \
     "device_seq FROM registrations "
@@ -74,7 +71,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "VALUES (?11, 'registration.created', ?1, json_object('registration_id', ?1, "
         "'session_id', ?2, 'first_name', ?3, 'last_name', ?4, 'email', ?5, 'phone', ?6, "
         "'short_code', ?7, 'status', 'confirmed', 'created_at', ?8, 'device_seq', ?9, "
-        "'device_id', ?10), ?8, ?9)",
+        "'device_id', ?10, 'ticket_id', ?12, 'ticket_payload', ?13), ?8, ?9)",
     [STMT_REGISTRATION_GET] = "SELECT " REGISTRATION_COLUMNS "WHERE id = ?1",
     [STMT_REGISTRATION_BY_CODE] = "SELECT " REGISTRATION_COLUMNS "WHERE short_code = ?1",
     [STMT_REGISTRATION_COUNT] =
@@ -251,7 +248,7 @@ void store_rollback(struct store *st)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int bind_text(sqlite3_stmt *stmt, int i, const char *s)
+int store_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 {
     return sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
 }
@@ -260,11 +257,11 @@ static int bind_text(sqlite3_stmt *stmt, int i, const char *s)
 ** confused with an e-mail that is the empty string, and the JSON says null. */
 static int bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)
 {
-    return s[0] ? bind_text(stmt, i, s) : sqlite3_bind_null(stmt, i);
+    return s[0] ? store_bind_text(stmt, i, s) : sqlite3_bind_null(stmt, i);
 }
 
 /* Step a statement that returns no row (INSERT, UPDATE, BEGIN, COMMIT). */
-static enum borne_err step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
+enum borne_err store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE)
@@ -280,7 +277,7 @@ static enum borne_err count_rows(struct store *st, enum store_stmt id, const cha
     enum borne_err err = store_stmt_get(st, id, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
-    int rc = param ? bind_text(stmt, 1, param) : SQLITE_OK;
+    int rc = param ? store_bind_text(stmt, 1, param) : SQLITE_OK;
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {
@@ -299,7 +296,7 @@ cleanup:
 /* Copy a text column into a field of cap bytes; NULL reads as "". A value longer than the
 ** field can only come from a damaged file or a newer program: it is cut at a code point
 ** boundary rather than refused, since a shortened title is better than a blank screen. */
-static void column_copy(sqlite3_stmt *stmt, int col, char *dst, size_t cap)
+void store_column_copy(sqlite3_stmt *stmt, int col, char *dst, size_t cap)
 {
     const unsigned char *s = sqlite3_column_text(stmt, col);
     size_t len = (size_t)sqlite3_column_bytes(stmt, col);
@@ -316,24 +313,24 @@ static void column_copy(sqlite3_stmt *stmt, int col, char *dst, size_t cap)
 }
 
 /* Columns as in SESSION_COLUMNS. */
-static void read_session(sqlite3_stmt *stmt, struct session *out)
+void store_read_session(sqlite3_stmt *stmt, struct session *out)
 {
     memset(out, 0, sizeof *out);
-    column_copy(stmt, 0, out->id, sizeof out->id);
-    column_copy(stmt, 1, out->title, sizeof out->title);
-    column_copy(stmt, 2, out->description, sizeof out->description);
+    store_column_copy(stmt, 0, out->id, sizeof out->id);
+    store_column_copy(stmt, 1, out->title, sizeof out->title);
+    store_column_copy(stmt, 2, out->description, sizeof out->description);
     int kind = sqlite3_column_int(stmt, 3);
     /* A kind added by a later version reads as a workshop rather than indexing past a table. */
     out->kind =
         (kind >= 0 && kind < SESSION_KIND_COUNT) ? (enum session_kind)kind : SESSION_WORKSHOP;
-    column_copy(stmt, 4, out->room_id, sizeof out->room_id);
-    column_copy(stmt, 5, out->room_name, sizeof out->room_name);
-    column_copy(stmt, 6, out->organiser, sizeof out->organiser);
+    store_column_copy(stmt, 4, out->room_id, sizeof out->room_id);
+    store_column_copy(stmt, 5, out->room_name, sizeof out->room_name);
+    store_column_copy(stmt, 6, out->organiser, sizeof out->organiser);
     out->starts_at = sqlite3_column_int64(stmt, 7);
     out->ends_at = sqlite3_column_int64(stmt, 8);
     out->capacity = sqlite3_column_int(stmt, 9);
     out->seats_taken = sqlite3_column_int(stmt, 10);
-    column_copy(stmt, 11, out->reserved_for, sizeof out->reserved_for);
+    store_column_copy(stmt, 11, out->reserved_for, sizeof out->reserved_for);
     out->cancelled = sqlite3_column_int(stmt, 12) != 0;
 }
 
@@ -341,13 +338,13 @@ static void read_session(sqlite3_stmt *stmt, struct session *out)
 static void read_registration(sqlite3_stmt *stmt, struct registration *out)
 {
     memset(out, 0, sizeof *out);
-    column_copy(stmt, 0, out->id, sizeof out->id);
-    column_copy(stmt, 1, out->session_id, sizeof out->session_id);
-    column_copy(stmt, 2, out->first_name, sizeof out->first_name);
-    column_copy(stmt, 3, out->last_name, sizeof out->last_name);
-    column_copy(stmt, 4, out->email, sizeof out->email);
-    column_copy(stmt, 5, out->phone, sizeof out->phone);
-    column_copy(stmt, 6, out->short_code, sizeof out->short_code);
+    store_column_copy(stmt, 0, out->id, sizeof out->id);
+    store_column_copy(stmt, 1, out->session_id, sizeof out->session_id);
+    store_column_copy(stmt, 2, out->first_name, sizeof out->first_name);
+    store_column_copy(stmt, 3, out->last_name, sizeof out->last_name);
+    store_column_copy(stmt, 4, out->email, sizeof out->email);
+    store_column_copy(stmt, 5, out->phone, sizeof out->phone);
+    store_column_copy(stmt, 6, out->short_code, sizeof out->short_code);
     int status = sqlite3_column_int(stmt, 7);
     out->status = (status == REGISTRATION_WAITLIST || status == REGISTRATION_CANCELLED)
                       ? (enum registration_status)status
@@ -401,7 +398,7 @@ static int query_text(sqlite3 *db, const char *sql, char *out, size_t cap)
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(stmt);
         if (rc == SQLITE_ROW) {
-            column_copy(stmt, 0, out, cap);
+            store_column_copy(stmt, 0, out, cap);
             rc = SQLITE_OK;
         } else if (rc == SQLITE_DONE) {
             rc = SQLITE_OK;
@@ -460,7 +457,7 @@ static enum borne_err load_device_id(struct store *st, const char *what)
                                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?1)",
                                 -1, &stmt, NULL);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 1, id);
+            rc = store_bind_text(stmt, 1, id);
         if (rc == SQLITE_OK)
             rc = sqlite3_step(stmt);
         if (rc != SQLITE_DONE) {
@@ -542,6 +539,10 @@ enum borne_err store_open(const char *path, struct store **out, char *errmsg, si
     err = configure(st, what);
     if (err != BORNE_OK)
         goto cleanup;
+    /* The file holds the kiosk's secret signing key and visitors' names: its owner only.
+    ** SQLite gives the -wal and -shm files the database's permissions. Best effort: a file
+    ** owned by someone else keeps its mode, which its owner chose. */
+    (void)chmod(path, S_IRUSR | S_IWUSR);
     err = store_schema_migrate(st);
     if (err != BORNE_OK)
         goto cleanup;
@@ -634,7 +635,7 @@ enum borne_err store_catalogue_put(struct store *st, const struct room *rooms, s
 
     err = store_stmt_get(st, STMT_BEGIN, what, &stmt);
     if (err == BORNE_OK)
-        err = step_done(st, stmt, what);
+        err = store_step_done(st, stmt, what);
     if (err != BORNE_OK)
         goto cleanup;
     for (size_t i = 0; i < n_rooms; i++) {
@@ -642,14 +643,14 @@ enum borne_err store_catalogue_put(struct store *st, const struct room *rooms, s
         err = store_stmt_get(st, STMT_ROOM_PUT, item, &stmt);
         if (err != BORNE_OK)
             goto cleanup;
-        rc = bind_text(stmt, 1, rooms[i].id);
+        rc = store_bind_text(stmt, 1, rooms[i].id);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 2, rooms[i].name);
+            rc = store_bind_text(stmt, 2, rooms[i].name);
         if (rc != SQLITE_OK) {
             err = store_fail_sqlite(st, item, rc);
             goto cleanup;
         }
-        err = step_done(st, stmt, item);
+        err = store_step_done(st, stmt, item);
         if (err != BORNE_OK)
             goto cleanup;
     }
@@ -659,17 +660,17 @@ enum borne_err store_catalogue_put(struct store *st, const struct room *rooms, s
         err = store_stmt_get(st, STMT_SESSION_PUT, item, &stmt);
         if (err != BORNE_OK)
             goto cleanup;
-        rc = bind_text(stmt, 1, s->id);
+        rc = store_bind_text(stmt, 1, s->id);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 2, s->title);
+            rc = store_bind_text(stmt, 2, s->title);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 3, s->description);
+            rc = store_bind_text(stmt, 3, s->description);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int(stmt, 4, (int)s->kind);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 5, s->room_id);
+            rc = store_bind_text(stmt, 5, s->room_id);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 6, s->organiser);
+            rc = store_bind_text(stmt, 6, s->organiser);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int64(stmt, 7, s->starts_at);
         if (rc == SQLITE_OK)
@@ -679,20 +680,20 @@ enum borne_err store_catalogue_put(struct store *st, const struct room *rooms, s
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int(stmt, 10, s->seats_taken);
         if (rc == SQLITE_OK)
-            rc = bind_text(stmt, 11, s->reserved_for);
+            rc = store_bind_text(stmt, 11, s->reserved_for);
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_int(stmt, 12, s->cancelled ? 1 : 0);
         if (rc != SQLITE_OK) {
             err = store_fail_sqlite(st, item, rc);
             goto cleanup;
         }
-        err = step_done(st, stmt, item);
+        err = store_step_done(st, stmt, item);
         if (err != BORNE_OK)
             goto cleanup;
     }
     err = store_stmt_get(st, STMT_COMMIT, what, &stmt);
     if (err == BORNE_OK)
-        err = step_done(st, stmt, what);
+        err = store_step_done(st, stmt, what);
 
 cleanup:
     if (err != BORNE_OK)
@@ -739,7 +740,7 @@ enum borne_err store_sessions_between(struct store *st, int64_t from, int64_t un
         goto cleanup;
     }
     while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        read_session(stmt, &out[n++]);
+        store_read_session(stmt, &out[n++]);
     if (n < cap && rc != SQLITE_DONE) {
         err = store_fail_sqlite(st, what, rc);
         n = 0;
@@ -770,7 +771,7 @@ static enum borne_err row_by_key(struct store *st, enum store_stmt id, const cha
     err = store_stmt_get(st, id, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
-    rc = bind_text(stmt, 1, key);
+    rc = store_bind_text(stmt, 1, key);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW)
@@ -787,7 +788,7 @@ cleanup:
 
 static void read_session_row(sqlite3_stmt *stmt, void *out)
 {
-    read_session(stmt, out);
+    store_read_session(stmt, out);
 }
 
 static void read_registration_row(sqlite3_stmt *stmt, void *out)
@@ -813,6 +814,11 @@ static enum borne_err check_request(struct store *st, const struct registration_
         return store_fail(st, BORNE_ERR_INVALID, "register: missing id or short code");
     if (!req->first_name[0] || !req->last_name[0])
         return store_fail(st, BORNE_ERR_INVALID, "register: missing first name or name");
+    if (!FIELD_OK(req->ticket_id) || !FIELD_OK(req->payload) || !FIELD_OK(req->checkin_id) ||
+        !FIELD_OK(req->checkin_event_id))
+        return store_fail(st, BORNE_ERR_INVALID, "register: a ticket field is not terminated");
+    if (req->ticket_id[0] && (!req->payload[0] || !req->checkin_id[0] || !req->checkin_event_id[0]))
+        return store_fail(st, BORNE_ERR_INVALID, "register: a ticket needs its payload and ids");
     return BORNE_OK;
 }
 
@@ -820,26 +826,47 @@ static enum borne_err check_request(struct store *st, const struct registration_
 static int bind_registration(struct store *st, sqlite3_stmt *stmt,
                              const struct registration_request *req, int64_t seq)
 {
-    int rc = bind_text(stmt, 1, req->registration_id);
+    int rc = store_bind_text(stmt, 1, req->registration_id);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 2, req->session_id);
+        rc = store_bind_text(stmt, 2, req->session_id);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 3, req->first_name);
+        rc = store_bind_text(stmt, 3, req->first_name);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 4, req->last_name);
+        rc = store_bind_text(stmt, 4, req->last_name);
     if (rc == SQLITE_OK)
         rc = bind_text_or_null(stmt, 5, req->email);
     if (rc == SQLITE_OK)
         rc = bind_text_or_null(stmt, 6, req->phone);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 7, req->short_code);
+        rc = store_bind_text(stmt, 7, req->short_code);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(stmt, 8, req->now);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(stmt, 9, seq);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 10, st->device_id);
+        rc = store_bind_text(stmt, 10, st->device_id);
     return rc;
+}
+
+enum borne_err store_next_seq(struct store *st, const char *what, int64_t *seq)
+{
+    sqlite3_stmt *stmt;
+    enum borne_err err = store_stmt_get(st, STMT_SEQ_NEXT, what, &stmt);
+    if (err == BORNE_OK)
+        err = store_step_done(st, stmt, what);
+    if (err != BORNE_OK)
+        return err;
+    if (sqlite3_changes(st->db) != 1)
+        return store_fail(st, BORNE_ERR_CORRUPT, "%s: the device sequence number is missing", what);
+    err = store_stmt_get(st, STMT_SEQ_GET, what, &stmt);
+    if (err != BORNE_OK)
+        return err;
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW)
+        return store_fail_sqlite(st, what, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+    *seq = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    return BORNE_OK;
 }
 
 enum borne_err store_register(struct store *st, const struct registration_request *req,
@@ -868,14 +895,14 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     ** same-person check cannot change under this transaction. */
     err = store_stmt_get(st, STMT_BEGIN, what, &stmt);
     if (err == BORNE_OK)
-        err = step_done(st, stmt, what);
+        err = store_step_done(st, stmt, what);
     if (err != BORNE_OK)
         goto cleanup;
 
     err = store_stmt_get(st, STMT_REGISTER_SESSION, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
-    rc = bind_text(stmt, 1, req->session_id);
+    rc = store_bind_text(stmt, 1, req->session_id);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {
@@ -913,9 +940,9 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     err = store_stmt_get(st, STMT_REGISTER_SAME_PERSON, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
-    rc = bind_text(stmt, 1, req->session_id);
+    rc = store_bind_text(stmt, 1, req->session_id);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 2, key);
+        rc = store_bind_text(stmt, 2, key);
     if (rc == SQLITE_OK)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
@@ -935,12 +962,12 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     err = store_stmt_get(st, STMT_SEAT_TAKE, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
-    rc = bind_text(stmt, 1, req->session_id);
+    rc = store_bind_text(stmt, 1, req->session_id);
     if (rc != SQLITE_OK) {
         err = store_fail_sqlite(st, what, rc);
         goto cleanup;
     }
-    err = step_done(st, stmt, what);
+    err = store_step_done(st, stmt, what);
     if (err != BORNE_OK)
         goto cleanup;
     if (sqlite3_changes(st->db) != 1) {
@@ -949,36 +976,21 @@ enum borne_err store_register(struct store *st, const struct registration_reques
         goto cleanup;
     }
 
-    err = store_stmt_get(st, STMT_SEQ_NEXT, what, &stmt);
-    if (err == BORNE_OK)
-        err = step_done(st, stmt, what);
+    err = store_next_seq(st, what, &seq);
     if (err != BORNE_OK)
         goto cleanup;
-    if (sqlite3_changes(st->db) != 1) {
-        err = store_fail(st, BORNE_ERR_CORRUPT, "%s: the device sequence number is missing", what);
-        goto cleanup;
-    }
-    err = store_stmt_get(st, STMT_SEQ_GET, what, &stmt);
-    if (err != BORNE_OK)
-        goto cleanup;
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_ROW) {
-        err = store_fail_sqlite(st, what, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-        goto cleanup;
-    }
-    seq = sqlite3_column_int64(stmt, 0);
 
     err = store_stmt_get(st, STMT_REGISTRATION_INSERT, what, &stmt);
     if (err != BORNE_OK)
         goto cleanup;
     rc = bind_registration(st, stmt, req, seq);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 11, key);
+        rc = store_bind_text(stmt, 11, key);
     if (rc != SQLITE_OK) {
         err = store_fail_sqlite(st, what, rc);
         goto cleanup;
     }
-    err = step_done(st, stmt, what);
+    err = store_step_done(st, stmt, what);
     if (err != BORNE_OK)
         goto cleanup;
 
@@ -987,18 +999,30 @@ enum borne_err store_register(struct store *st, const struct registration_reques
         goto cleanup;
     rc = bind_registration(st, stmt, req, seq);
     if (rc == SQLITE_OK)
-        rc = bind_text(stmt, 11, req->event_id);
+        rc = store_bind_text(stmt, 11, req->event_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 12, req->ticket_id);
+    if (rc == SQLITE_OK)
+        rc = bind_text_or_null(stmt, 13, req->payload);
     if (rc != SQLITE_OK) {
         err = store_fail_sqlite(st, what, rc);
         goto cleanup;
     }
-    err = step_done(st, stmt, what);
+    err = store_step_done(st, stmt, what);
     if (err != BORNE_OK)
         goto cleanup;
 
+    /* The ticket, its print job and an immediate check-in belong to the same transaction: a
+    ** registration never exists without the ticket the visitor was told about. */
+    if (req->ticket_id[0]) {
+        err = store_register_ticket(st, req, seq, out);
+        if (err != BORNE_OK)
+            goto cleanup;
+    }
+
     err = store_stmt_get(st, STMT_COMMIT, what, &stmt);
     if (err == BORNE_OK)
-        err = step_done(st, stmt, what);
+        err = store_step_done(st, stmt, what);
     if (err != BORNE_OK)
         goto cleanup;
 
@@ -1091,8 +1115,8 @@ enum borne_err store_check(struct store *st)
         rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         char table[64], parent[64];
-        column_copy(stmt, 0, table, sizeof table);
-        column_copy(stmt, 2, parent, sizeof parent);
+        store_column_copy(stmt, 0, table, sizeof table);
+        store_column_copy(stmt, 2, parent, sizeof parent);
         err = store_fail(st, BORNE_ERR_CORRUPT, "%s: row %lld of %s refers to a missing %s", what,
                          (long long)sqlite3_column_int64(stmt, 1), table, parent);
         goto cleanup;
@@ -1137,6 +1161,12 @@ enum borne_err store_purge_personal(struct store *st, int64_t ended_before, int6
         "UPDATE registrations SET first_name = '', last_name = '', email = NULL, phone = NULL, "
         "name_key = 'purged:' || id, purged_at = ?2 "
         "WHERE purged_at IS NULL AND session_id IN (SELECT id FROM sessions WHERE ends_at < ?1)";
+    /* The welcome screen's copy of the first name goes too (?2 unused: same binder), also
+    ** for a ticket whose session this kiosk never held, once it is as old. */
+    static const char tickets[] =
+        "UPDATE tickets SET first_name = '' WHERE first_name != '' AND ?2 = ?2 AND (session_id IN "
+        "(SELECT id FROM sessions WHERE ends_at < ?1) OR (issued_at < ?1 AND session_id NOT IN "
+        "(SELECT id FROM sessions)))";
     if (n_out)
         *n_out = 0;
     if (!st)
@@ -1148,6 +1178,8 @@ enum borne_err store_purge_personal(struct store *st, int64_t ended_before, int6
     if (rc == SQLITE_OK)
         rc = exec_bound(st->db, regs, ended_before, now);
     int n = rc == SQLITE_OK ? sqlite3_changes(st->db) : 0;
+    if (rc == SQLITE_OK)
+        rc = exec_bound(st->db, tickets, ended_before, now);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/checkin.h"
 #include "core/err.h"
 #include "core/model.h"
 
@@ -93,6 +94,78 @@ enum borne_err store_outbox_pending(struct store *st, int *out);
 ** *n_out (may be NULL) is the number of registrations purged by this call. */
 enum borne_err store_purge_personal(struct store *st, int64_t ended_before, int64_t now,
                                     int *n_out);
+
+/* ---- tickets, check-in, print log, device keys (store_ticket.c) ---------------------------
+**
+** A ticket is recorded by store_register() with its registration. The functions below let the
+** kiosk check tickets in, keep the print log, and hold the device keys tickets are verified
+** against. Secret key bytes never appear in an error message. */
+
+/* This kiosk's Ed25519 secret key (64 bytes, libsodium's layout), kept in the meta table of
+** the database, whose file is made readable by its owner only. BORNE_ERR_NOT_FOUND before the
+** first store_device_secret_put(). */
+enum borne_err store_device_secret_get(struct store *st, uint8_t secret_key[64]);
+
+/* Keep this kiosk's key pair: the secret in meta, the public key in device_keys under this
+** kiosk's device id, in one transaction. BORNE_ERR_INVALID if a secret key is already kept
+** (a key is made once; replacing it would invalidate every ticket printed). */
+enum borne_err store_device_secret_put(struct store *st, const uint8_t secret_key[64],
+                                       const uint8_t public_key[32]);
+
+/* The public key of a device (this kiosk's, another kiosk's, the server's). *revoked tells
+** whether the device was revoked. BORNE_ERR_NOT_FOUND for an unknown device. */
+enum borne_err store_device_key_get(struct store *st, const char *device_id, uint8_t public_key[32],
+                                    bool *revoked);
+
+/* Add or replace a device's public key (configuration, later sync). revoked_at 0: not revoked. */
+enum borne_err store_device_key_put(struct store *st, const char *device_id,
+                                    const uint8_t public_key[32], int64_t revoked_at);
+
+/* One ticket by id or by (normalised) short code. BORNE_ERR_NOT_FOUND if there is none. */
+enum borne_err store_ticket_get(struct store *st, const char *id, struct ticket *out);
+enum borne_err store_ticket_by_code(struct store *st, const char *short_code, struct ticket *out);
+
+/* Record a ticket issued elsewhere (another kiosk, the website), or update it. */
+enum borne_err store_ticket_put(struct store *st, const struct ticket *t);
+
+/* Cancel a ticket, known here or not: it is refused at the door from now on. */
+enum borne_err store_ticket_cancel(struct store *st, const char *ticket_id, int64_t now);
+
+/* What to check in: either a ticket read from a verified payload (ticket_id, session_id and
+** device_id as the payload claims them), or a short code typed by the visitor (short_code set,
+** normalised by ticket_short_code_parse(); the other three empty). */
+struct checkin_request {
+    char ticket_id[BORNE_ID_MAX];
+    char session_id[BORNE_ID_MAX];
+    char device_id[BORNE_ID_MAX];
+    char short_code[BORNE_SHORT_CODE_MAX];
+    char checkin_id[BORNE_ID_MAX]; /* ids of the check-in and its outbox event, made by the */
+    char event_id[BORNE_ID_MAX];   /* caller; used only when the verdict is welcome */
+    int64_t now;
+    struct checkin_window window;
+};
+
+/* Decide the verdict for a ticket and, when it is welcome, record the check-in with its outbox
+** event ("checkin.created") in one transaction. BORNE_OK whenever a verdict was reached (not
+** valid included: an unknown code, an unknown session); *out then holds it, with the session
+** and the holder's first name when known. Any other result is a storage failure: nothing was
+** recorded, and *out is zeroed. */
+enum borne_err store_checkin(struct store *st, const struct checkin_request *req,
+                             struct checkin_result *out);
+
+/* How many check-ins this kiosk holds for a session (first check-ins of distinct tickets). */
+enum borne_err store_checkin_count(struct store *st, const char *session_id, int *out);
+
+/* The print log (see enum print_state). A reprint is a new job of the same ticket. */
+enum borne_err store_print_job_add(struct store *st, const char *ticket_id, bool reprint,
+                                   int64_t now, int64_t *id_out);
+enum borne_err store_print_job_set(struct store *st, int64_t id, enum print_state state,
+                                   const char *detail, int64_t now);
+enum borne_err store_print_job_get(struct store *st, int64_t id, struct print_job *out);
+/* At start: jobs left queued or sent by a previous run become interrupted (not resent). */
+enum borne_err store_print_jobs_interrupt(struct store *st, int64_t now, int *n_out);
+/* How many jobs are in a state. */
+enum borne_err store_print_job_count(struct store *st, enum print_state state, int *out);
 
 /* Run SQLite's integrity check; BORNE_ERR_CORRUPT if it finds anything. */
 enum borne_err store_check(struct store *st);

@@ -71,6 +71,23 @@ enum borne_err store_stmt_get(struct store *st, enum store_stmt id, const char *
 ** error already recorded: it is the one the caller reports. */
 void store_rollback(struct store *st);
 
+/* Shared by store.c and store_ticket.c. */
+#define SESSION_COLUMNS                                                                            \
+    "s.id, s.title, s.description, s.kind, s.room_id, coalesce(r.name, ''), s.organiser, "         \
+    "s.starts_at, s.ends_at, s.capacity, s.seats_taken, s.reserved_for, s.cancelled "              \
+    "FROM sessions s LEFT JOIN rooms r ON r.id = s.room_id "
+int store_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+enum borne_err store_step_done(struct store *st, sqlite3_stmt *stmt, const char *what);
+void store_column_copy(sqlite3_stmt *stmt, int col, char *dst, size_t cap);
+/* Columns as in SESSION_COLUMNS. */
+void store_read_session(sqlite3_stmt *stmt, struct session *out);
+/* Take the next device sequence number (inside the caller's transaction). */
+enum borne_err store_next_seq(struct store *st, const char *what, int64_t *seq);
+/* Record a new registration's ticket, its print job and, if the door is open, its check-in,
+** inside store_register()'s transaction; fills out's ticket fields. */
+enum borne_err store_register_ticket(struct store *st, const struct registration_request *req,
+                                     int64_t seq, struct registration *out);
+
 /* Bring the schema to the newest version this build knows, each migration in its own
 ** BEGIN IMMEDIATE transaction. BORNE_ERR_TOO_NEW if the file's user_version is higher. */
 enum borne_err store_schema_migrate(struct store *st);

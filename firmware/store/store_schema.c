@@ -134,6 +134,29 @@ static const char *const migrations[] = {
     "  seats_used INTEGER NOT NULL DEFAULT 0 CHECK (seats_used >= 0),"
     "  granted_at INTEGER NOT NULL"
     ");",
+
+    /* v2: tickets printed and checked in (issue 3). */
+    /* The print log: a job is recorded with the ticket, marked sent before its bytes go to the
+    ** printer and done or failed after; a job found queued or sent at start is interrupted,
+    ** never resent by itself (a second ticket in the tray is worse than staff reprinting). */
+    "CREATE TABLE print_jobs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  ticket_id TEXT NOT NULL,"
+    "  reprint INTEGER NOT NULL DEFAULT 0,"
+    "  state INTEGER NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 4),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX print_jobs_ticket_id ON print_jobs (ticket_id);"
+    "CREATE INDEX print_jobs_state ON print_jobs (state) WHERE state IN (0, 1);"
+    /* Tickets cancelled anywhere (sync will fill it; staff cancel here): a ticket may be
+    ** cancelled before this kiosk ever saw it. */
+    "CREATE TABLE cancelled_tickets ("
+    "  ticket_id TEXT PRIMARY KEY NOT NULL,"
+    "  cancelled_at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX tickets_short_code_status ON tickets (short_code, status);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -380,6 +380,8 @@ void ui_frame(struct ui *ui, const struct app_state *s)
     dl->n = 0;
     dl->text_len = 0;
     dl->overflow = false;
+    dl->qr = NULL;
+    dl->qr_side = 0;
     ui->n_widgets = 0;
     ui->n_actions = 0;
     ui->lang = s->lang;
@@ -406,7 +408,34 @@ void ui_frame(struct ui *ui, const struct app_state *s)
     case SCREEN_FAULT:
         view_fault(ui, s);
         break;
+    case SCREEN_VERDICT:
+        view_verdict(ui, s);
+        break;
+    case SCREEN_CODE:
+        view_code(ui, s);
+        break;
     }
     if (ui->releasing)
         ui->pressed_id[0] = '\0';
+}
+
+void ui_qr(struct ui *ui, struct rect r, const uint8_t *modules, int side)
+{
+    struct draw_list *dl = ui->dl;
+    if (!modules || side <= 0 || dl->qr) {
+        dl->overflow = dl->qr != NULL; /* two QR codes in a frame: a view's bug */
+        return;
+    }
+    dl->qr = modules;
+    dl->qr_side = side;
+    ui_rect(ui, r, 0xFFFFFFFF, 0, 0); /* a QR reads dark on light, whatever the theme */
+    if (dl->n < DRAW_CMDS_MAX)
+        dl->cmds[dl->n++] = (struct draw_cmd){.kind = DRAW_QR,
+                                              .x = (int16_t)r.x,
+                                              .y = (int16_t)r.y,
+                                              .w = (int16_t)r.w,
+                                              .h = (int16_t)r.h,
+                                              .color = 0x000000FF};
+    else
+        dl->overflow = true;
 }

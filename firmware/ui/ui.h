@@ -46,7 +46,9 @@ enum ui_icon {
     ICON_SHIFT
 };
 
-enum draw_kind { DRAW_RECT = 0, DRAW_TEXT, DRAW_ICON };
+/* DRAW_QR draws the list's QR (draw_list.qr) in the command's square, black on white, with
+** its quiet zone: one per frame at most. */
+enum draw_kind { DRAW_RECT = 0, DRAW_TEXT, DRAW_ICON, DRAW_QR };
 
 /* One command. Colours are 0xRRGGBBAA. Text lives in the list's text arena. */
 struct draw_cmd {
@@ -69,7 +71,9 @@ struct draw_list {
     size_t n;
     char text[DRAW_TEXT_MAX];
     size_t text_len;
-    bool overflow; /* a command did not fit: a bug in a view, logged by the renderer */
+    bool overflow;     /* a command did not fit: a bug in a view, logged by the renderer */
+    const uint8_t *qr; /* borrowed from the state for the frame: qr_side^2 modules, 1 = dark */
+    int qr_side;
 };
 
 /* Font metrics, provided by the renderer (SDL_ttf) or by a test. width() measures len bytes of
@@ -173,6 +177,10 @@ bool ui_button(struct ui *ui, const char *id, struct rect r, const char *label, 
 bool ui_area(struct ui *ui, const char *id, struct rect r);
 bool ui_is_pressed(const struct ui *ui, const char *id);
 
+/* A QR code of side x side modules (1 = dark) drawn in r (a square; the quiet zone is inside).
+** The modules are borrowed until the frame is drawn. */
+void ui_qr(struct ui *ui, struct rect r, const uint8_t *modules, int side);
+
 /* Date words in the current language: "lundi 23 novembre", "lun. 23", "14:30". */
 void ui_date_long(const struct ui *ui, int64_t t, char *out, size_t cap);
 void ui_date_short(const struct ui *ui, int64_t t, char *out, size_t cap);
@@ -189,5 +197,7 @@ void view_form(struct ui *ui, const struct app_state *s);
 void view_confirm(struct ui *ui, const struct app_state *s);
 void view_done(struct ui *ui, const struct app_state *s);
 void view_fault(struct ui *ui, const struct app_state *s);
+void view_verdict(struct ui *ui, const struct app_state *s);
+void view_code(struct ui *ui, const struct app_state *s);
 
 #endif

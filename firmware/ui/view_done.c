@@ -1,20 +1,61 @@
-/* Registered: say so plainly, give the short code, say what to do next. */
+/* Registered: say so plainly, give the short code, say what to do next. When the ticket could
+** not be printed (or the kiosk has no printer), its QR code is shown large enough to be
+** photographed, beside the short code, and the screen stays longer. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ui/ui.h"
 
+/* The sentence under the code: where the ticket is. */
+static void ticket_hint(struct ui *ui, const struct app_state *s, char *out, size_t cap)
+{
+    switch (s->ticket) {
+    case TICKET_PRINTING:
+        snprintf(out, cap, "%s", ui_tr(ui, STR_TICKET_PRINTING));
+        return;
+    case TICKET_PRINTED:
+        snprintf(out, cap, "%s", ui_tr(ui, STR_TICKET_PRINTED));
+        return;
+    case TICKET_FAILED: {
+        enum i18n_id why = s->printer == PRINTER_HEALTH_PAPER_OUT ? STR_PRINTER_PAPER_OUT
+                           : s->printer == PRINTER_HEALTH_OFFLINE ? STR_PRINTER_OFFLINE
+                                                                  : STR_PRINTER_ERROR;
+        const char *args[] = {ui_tr(ui, why)};
+        i18n_format(out, cap, ui_tr(ui, STR_TICKET_FAILED), args, 1);
+        return;
+    }
+    case TICKET_ON_SCREEN:
+        snprintf(out, cap, "%s", ui_tr(ui, STR_TICKET_ON_SCREEN));
+        return;
+    case TICKET_NONE:
+        break;
+    }
+    snprintf(out, cap, "%s", ui_tr(ui, s->done_existing ? STR_EXISTING_HINT : STR_CODE_HINT));
+}
+
 void view_done(struct ui *ui, const struct app_state *s)
 {
     const struct theme *t = &ui->theme;
     int x = t->pad, w = ui->w - 2 * t->pad;
+    /* With a QR on screen, it takes the left part and the words the right. */
+    bool with_qr = s->qr_side > 0 && (s->ticket == TICKET_FAILED || s->ticket == TICKET_ON_SCREEN);
     /* The button first: the rest gets the room above it. */
     int bw = ui->w / 3, bh = t->touch_min * 5 / 4;
     int by = ui->h - t->pad - bh;
-    if (ui_button(ui, "finish", (struct rect){(ui->w - bw) / 2, by, bw, bh}, ui_tr(ui, STR_FINISH),
+    int qr_side = 0;
+    if (with_qr) {
+        qr_side = by - t->gap - 2 * t->pad;
+        if (qr_side > ui->w * 45 / 100)
+            qr_side = ui->w * 45 / 100;
+        x = 2 * t->pad + qr_side;
+        w = ui->w - x - t->pad;
+    }
+    int cx = x + w / 2; /* the centre of the words' column */
+    if (bw > w)
+        bw = w;
+    if (ui_button(ui, "finish", (struct rect){cx - bw / 2, by, bw, bh}, ui_tr(ui, STR_FINISH),
                   ICON_HOME, STYLE_PRIMARY))
         ui_emit(ui, (struct action){.kind = ACT_HOME});
-
     const struct session *ses = NULL;
     for (size_t i = 0; i < s->n_sessions; i++)
         if (strcmp(s->catalogue[i].id, s->done.session_id) == 0)
@@ -30,14 +71,21 @@ void view_done(struct ui *ui, const struct app_state *s)
         ui_time(ses->starts_at, from, sizeof from);
         snprintf(about, sizeof about, "%s — %s, %s", ses->title, date, from);
         const char *room[] = {ses->room_name};
-        i18n_format(arrive, sizeof arrive, ui_tr(ui, STR_ARRIVE_HINT), room, 1);
+        i18n_format(arrive, sizeof arrive,
+                    ui_tr(ui, s->done.checked_in_at ? STR_CHECKED_IN_NOW : STR_ARRIVE_HINT), room,
+                    1);
     }
     /* The code, big and spaced "ABCD-EFGH1", on a card: the one thing to keep. */
     size_t n = strlen(s->done.short_code);
     snprintf(code, sizeof code, "%.*s-%s", (int)(n > 4 ? 4 : n), s->done.short_code,
              n > 4 ? s->done.short_code + 4 : "");
 
-    const char *hint = ui_tr(ui, s->done_existing ? STR_EXISTING_HINT : STR_CODE_HINT);
+    char hint[600];
+    ticket_hint(ui, s, hint, sizeof hint);
+    if (with_qr) /* a square, whole height: large enough to photograph from arm's length */
+        ui_qr(ui,
+              (struct rect){t->pad, t->pad + (ui->h - 2 * t->pad - qr_side) / 2, qr_side, qr_side},
+              s->qr, s->qr_side);
 
     /* Blocks in screen order; each is shown if it fits, the most important first. */
     enum { MARK, TITLE, ABOUT, CARD, HINT, ARRIVE, BLOCKS };
@@ -51,7 +99,7 @@ void view_done(struct ui *ui, const struct app_state *s)
         /* Someone already registered under this name is not shown the code again: a namesake
          ** would walk away with another person's ticket. The desk gives it back. */
         [CARD] = s->done_existing ? 0 : card_h + t->pad,
-        [HINT] = ui_text_wrap_height(ui, w, FONT_BODY, hint, 2),
+        [HINT] = ui_text_wrap_height(ui, w, FONT_BODY, hint, 5),
         [ARRIVE] = arrive[0] ? ui_text_wrap_height(ui, w, FONT_BODY_BOLD, arrive, 2) : 0,
     };
     bool show[BLOCKS] = {false};
@@ -68,9 +116,8 @@ void view_done(struct ui *ui, const struct app_state *s)
     if (show[MARK]) {
         uint32_t mark = s->done_existing ? t->primary : t->ok;
         uint32_t mark_text = s->done_existing ? t->primary_text : t->ok_text;
-        ui_rect(ui, (struct rect){(ui->w - isz) / 2, y, isz, isz}, mark, isz / 2, 0);
-        ui_icon(ui,
-                (struct rect){(ui->w - isz) / 2 + isz / 5, y + isz / 5, isz * 3 / 5, isz * 3 / 5},
+        ui_rect(ui, (struct rect){cx - isz / 2, y, isz, isz}, mark, isz / 2, 0);
+        ui_icon(ui, (struct rect){cx - isz / 2 + isz / 5, y + isz / 5, isz * 3 / 5, isz * 3 / 5},
                 ICON_CHECK, mark_text);
         y += h[MARK];
     }
@@ -86,7 +133,7 @@ void view_done(struct ui *ui, const struct app_state *s)
         int cw = ui_text_width(ui, FONT_HUGE, code) + 4 * t->pad;
         if (cw > w)
             cw = w;
-        struct rect card = {(ui->w - cw) / 2, y, cw, card_h};
+        struct rect card = {cx - cw / 2, y, cw, card_h};
         ui_rect(ui, card, t->surface, t->radius, 0);
         ui_rect(ui, card, t->focus, t->radius, 4);
         const char *label = ui_tr(ui, STR_YOUR_CODE);
@@ -97,7 +144,7 @@ void view_done(struct ui *ui, const struct app_state *s)
         y += h[CARD];
     }
     if (show[HINT]) {
-        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, hint, 2, true);
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, hint, 5, true);
         y += h[HINT];
     }
     if (show[ARRIVE])

@@ -145,8 +145,20 @@ static int header(struct ui *ui, const struct app_state *s)
     int hint_w = x - 2 * t->pad;
     int blh = ui_line_height(ui, FONT_BODY_BOLD);
     ui_text(ui, t->pad, y2 + (row - 2 * blh) / 2, FONT_BODY_BOLD, t->header_text, date, hint_w);
-    ui_text(ui, t->pad, y2 + (row - 2 * blh) / 2 + blh, FONT_BODY, t->header_text,
-            ui_tr(ui, STR_HOME_HINT), hint_w);
+    /* A printer that cannot print is said before anyone registers: the ticket will be on
+    ** the screen, to photograph. */
+    bool printer_down = s->printer == PRINTER_HEALTH_PAPER_OUT ||
+                        s->printer == PRINTER_HEALTH_OFFLINE || s->printer == PRINTER_HEALTH_ERROR;
+    int hy = y2 + (row - 2 * blh) / 2 + blh;
+    if (printer_down) {
+        int bh = ui_line_height(ui, FONT_BODY_BOLD);
+        ui_icon(ui, (struct rect){t->pad, hy + bh / 8, bh * 3 / 4, bh * 3 / 4}, ICON_WARNING,
+                t->header_text);
+        ui_text(ui, t->pad + bh, hy, FONT_BODY_BOLD, t->header_text, ui_tr(ui, STR_PRINTER_DOWN),
+                hint_w - bh);
+    } else {
+        ui_text(ui, t->pad, hy, FONT_BODY, t->header_text, ui_tr(ui, STR_HOME_HINT), hint_w);
+    }
     return hh;
 }
 
@@ -209,23 +221,47 @@ void view_home(struct ui *ui, const struct app_state *s)
                          th};
         tile(ui, s, idx[i], r);
     }
+    /* The bottom row: the way in for a visitor whose ticket will not scan, on the left; the
+    ** pages of tiles, on the right. */
+    int py = ui->h - pager_h;
+    const char *code = ui_tr(ui, STR_CODE_BUTTON);
+    int cw = ui_text_width(ui, FONT_LABEL, code) + 2 * t->pad;
+    if (ui_button(ui, "code", (struct rect){t->pad, py, cw, t->touch_min}, code, -1,
+                  STYLE_SECONDARY))
+        ui_emit(ui, (struct action){.kind = ACT_OPEN_CODE});
+    int right = ui->w - t->pad; /* the pager's left edge, once drawn */
     if (pages > 1) {
-        int py = ui->h - pager_h, bw = ui->w / 4;
-        /* A button that does nothing confuses: an unusable one is not shown at all. */
-        if (page > 0 && ui_button(ui, "page:prev", (struct rect){t->pad, py, bw, t->touch_min},
-                                  ui_tr(ui, STR_PAGE_PREV), ICON_PREV, STYLE_SECONDARY))
-            ui_emit(ui, (struct action){.kind = ACT_PAGE, .arg = -1});
-        if (page < pages - 1 &&
-            ui_button(ui, "page:next", (struct rect){ui->w - t->pad - bw, py, bw, t->touch_min},
-                      ui_tr(ui, STR_PAGE_NEXT), ICON_NEXT, STYLE_PRIMARY))
-            ui_emit(ui, (struct action){.kind = ACT_PAGE, .arg = +1});
+        const char *prev = ui_tr(ui, STR_PAGE_PREV), *next = ui_tr(ui, STR_PAGE_NEXT);
+        int icon = ui_line_height(ui, FONT_LABEL);
+        int nw = ui_text_width(ui, FONT_LABEL, next) + icon + 2 * t->pad;
+        int pw = ui_text_width(ui, FONT_LABEL, prev) + icon + 2 * t->pad;
         char a[12], b[12], label[48];
         snprintf(a, sizeof a, "%d", page + 1);
         snprintf(b, sizeof b, "%d", pages);
         const char *args[] = {a, b};
         i18n_format(label, sizeof label, ui_tr(ui, STR_PAGE_OF), args, 2);
         int lw = ui_text_width(ui, FONT_BODY, label);
-        ui_text(ui, (ui->w - lw) / 2, py + (t->touch_min - ui_line_height(ui, FONT_BODY)) / 2,
-                FONT_BODY, t->text, label, 0);
+        right -= nw;
+        /* A button that does nothing confuses: an unusable one is not shown at all. */
+        if (page < pages - 1 &&
+            ui_button(ui, "page:next", (struct rect){right, py, nw, t->touch_min}, next, ICON_NEXT,
+                      STYLE_PRIMARY))
+            ui_emit(ui, (struct action){.kind = ACT_PAGE, .arg = +1});
+        right -= t->gap + lw;
+        ui_text(ui, right, py + (t->touch_min - ui_line_height(ui, FONT_BODY)) / 2, FONT_BODY,
+                t->text, label, 0);
+        /* The first page, the one most visitors see, has no "previous": its room goes to the
+        ** hint below. */
+        if (page > 0) {
+            right -= t->gap + pw;
+            if (ui_button(ui, "page:prev", (struct rect){right, py, pw, t->touch_min}, prev,
+                          ICON_PREV, STYLE_SECONDARY))
+                ui_emit(ui, (struct action){.kind = ACT_PAGE, .arg = -1});
+        }
     }
+    /* Between them, when there is room: how a ticket is used. */
+    int hx = t->pad + cw + t->pad, hw = right - t->pad - hx;
+    if (hw > ui->w / 6)
+        ui_text_wrap(ui, (struct rect){hx, py, hw, t->touch_min}, FONT_SMALL, t->text_muted,
+                     ui_tr(ui, STR_SCAN_HINT), 2, false);
 }

@@ -69,7 +69,10 @@ static void test_wrong_things_are_refused(void **state)
         {"[kiosk]\nlang = de\n", "[kiosk] lang = de: not a valid value"},
         {"[kiosk]\nidle_timeout_s = 5\n", "[kiosk] idle_timeout_s = 5: not a valid value"},
         {"[kiosk]\npurge_days = 30 days\n", "[kiosk] purge_days = 30 days: not a valid value"},
-        {"[printer]\nuri = usb:/dev/usb/lp0\n", "[printer] uri: unknown setting"},
+        {"[printer]\nurl = usb:/dev/usb/lp0\n", "[printer] url: unknown setting"},
+        {"[printer]\npaper_mm = 70\n", "[printer] paper_mm = 70: not a valid value"},
+        {"[checkin]\nopens_before_min = -5\n", "[checkin] opens_before_min = -5: not a valid value"},
+        {"[scanner]\nkeyboard = maybe\n", "[scanner] keyboard = maybe: not a valid value"},
         {"[kiosk\nlang = fr\n", "lang: outside any [section]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -21,6 +21,7 @@
 #include "support.h"
 #include "support_sql.h"
 
+#define store_schema_version_for_tests 2 /* v2: print log, cancelled tickets */
 #define NOW 1767258000 /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
 #define DAY (24 * HOUR)
@@ -225,7 +226,7 @@ static void test_open_sets_schema_and_durability(void **state)
 {
     struct fx *fx = *state;
     char mode[32];
-    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 1);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), store_schema_version_for_tests);
     sql_text(fx->path, "PRAGMA journal_mode", NULL, mode, sizeof mode);
     assert_string_equal(mode, "wal"); /* WAL is a property of the file: it persists */
     assert_int_equal(sql_int(fx->path,
@@ -245,7 +246,7 @@ static void test_open_sets_schema_and_durability(void **state)
     store_close(fx->st);
     fx->st = NULL;
     assert_int_equal(store_open(fx->path, &fx->st, NULL, 0), BORNE_OK);
-    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 1);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), store_schema_version_for_tests);
     assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM meta WHERE key = 'device_id'", NULL),
                      1);
 
