@@ -10,6 +10,8 @@
 static void usage(FILE *f)
 {
     fputs("usage: borne [options]\n"
+          "       borne reprint CODE [--db PATH] [--config PATH] [--printer URI] [--lang fr|en]\n"
+          "                          print ticket CODE again (staff), logged as a reprint\n"
           "  --windowed WxH      a window of W x H pixels instead of fullscreen\n"
           "  --demo              fill an empty database with the demo catalogue\n"
           "  --demo-large        the same, about 200 sessions (benchmarks)\n"
@@ -51,7 +53,16 @@ int main(int argc, char **argv)
             }
         }
     }
-    for (int i = 1; i < argc; i++) {
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "reprint") == 0) {
+        if (argc < 3) {
+            fprintf(stderr, "borne: reprint needs the ticket's code (see --help)\n");
+            return 2;
+        }
+        o.reprint_code = argv[2];
+        first = 3;
+    }
+    for (int i = first; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = true;

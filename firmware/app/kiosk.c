@@ -358,6 +358,31 @@ static void open_store(struct kiosk *k)
     }
 }
 
+/* borne reprint CODE: no window, the store, the translations and the printer only. */
+static int reprint(struct kiosk *k)
+{
+    char dir[600], why[512] = "";
+    static const char *const langs[LANG_COUNT] = {"fr", "en"};
+    snprintf(dir, sizeof dir, "%s/i18n", k->opt.assets_dir);
+    if (i18n_load(k->tr, dir, langs, LANG_COUNT, why, sizeof why) != BORNE_OK) {
+        fprintf(stderr, "borne: translations: %s\n", why);
+        return 1;
+    }
+    enum borne_err err = store_open(k->opt.db_path, &k->st, why, sizeof why);
+    if (err != BORNE_OK) {
+        fprintf(stderr, "borne: database %s: %s (%s)\n", k->opt.db_path, borne_err_str(err), why);
+        return 1;
+    }
+    k->ui.tr = k->tr;
+    const char *uri = k->opt.printer_uri;
+    if (uri && strcmp(uri, "none") != 0 &&
+        printer_uri_parse(uri, &k->printer, why, sizeof why) != BORNE_OK) {
+        fprintf(stderr, "borne: printer %s: %s\n", uri, why);
+        return 2;
+    }
+    return kiosk_reprint(k, k->opt.reprint_code);
+}
+
 int kiosk_run(const struct kiosk_options *opts)
 {
     int rc = 1;
@@ -365,6 +390,15 @@ int kiosk_run(const struct kiosk_options *opts)
     struct kiosk *k = calloc(1, sizeof *k);
     if (!k)
         return 1;
+    if (opts->reprint_code) {
+        k->opt = *opts;
+        k->tr = calloc(1, sizeof *k->tr);
+        rc = k->tr ? reprint(k) : 1;
+        store_close(k->st);
+        free(k->tr);
+        free(k);
+        return rc;
+    }
     k->opt = *opts;
     k->state = calloc(1, sizeof *k->state);
     k->load_buf = calloc(APP_CATALOGUE_MAX, sizeof *k->load_buf);

@@ -32,6 +32,8 @@ struct kiosk_options {
     bool bench_first_frame;  /* print start-up time to the first frame, then exit */
     int exit_after_ms;       /* leave the loop after this long (benchmarks); 0: never */
 
+    const char *reprint_code; /* "borne reprint CODE": print that ticket again and exit */
+
     /* Tickets ([kiosk] centre, [printer], [scanner], [checkin], [keys]). */
     const char *centre;         /* printed at the top of a ticket */
     const char *printer_uri;    /* usb:DEV, tcp:HOST:PORT, file:PATH; NULL or "none": no printer */

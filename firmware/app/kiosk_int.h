@@ -80,6 +80,10 @@ void kiosk_post_scan(struct kiosk *k, const char *code);
 /* A key press outside text fields: a scanner seen as a keyboard. */
 void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key);
 
+/* Print ticket CODE again (staff), logged as a reprint; returns the exit code. Needs k->st,
+** k->tr and k->printer; no window. */
+int kiosk_reprint(struct kiosk *k, const char *code);
+
 /* Run the replay script at k->opt.replay_path; returns the exit code. */
 int kiosk_replay(struct kiosk *k);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "escpos/codepage.h"
 #include "escpos/escpos.h"
@@ -234,12 +235,12 @@ static void code_grouped(const char *code, char *out, size_t cap)
     snprintf(out, cap, "%.4s-%.8s", code, strlen(code) > 4 ? code + 4 : "");
 }
 
-/* The print job of the ticket t for the registration on screen, in the visitor's language. */
-static enum borne_err build_job(struct kiosk *k, const struct ticket *t, struct escpos_buf *b)
+/* The print job of ticket t in language lang, for first_name ("" when purged). */
+static enum borne_err build_job(struct kiosk *k, const struct ticket *t, int lang,
+                                const char *first_name, struct escpos_buf *b)
 {
-    const struct app_state *s = k->state;
     struct ui *ui = &k->ui;
-    ui->lang = s->lang;
+    ui->lang = lang;
     struct session ses;
     enum borne_err err = store_session_get(k->st, t->session_id, &ses);
     if (err != BORNE_OK)
@@ -253,8 +254,10 @@ static enum borne_err build_job(struct kiosk *k, const struct ticket *t, struct 
     if (date[0] >= 'a' && date[0] <= 'z')
         date[0] = (char)(date[0] - 'a' + 'A');
     snprintf(when, sizeof when, "%s, %s", date, range);
-    const char *name[] = {s->done.first_name};
-    i18n_format(who, sizeof who, ui_tr(ui, STR_TICKET_FOR), name, 1);
+    const char *name[] = {first_name};
+    who[0] = '\0';
+    if (first_name[0])
+        i18n_format(who, sizeof who, ui_tr(ui, STR_TICKET_FOR), name, 1);
     code_grouped(t->short_code, code, sizeof code);
     enum escpos_codepage cp = ESCPOS_CP858;
     if (k->opt.codepage && !escpos_codepage_parse(k->opt.codepage, &cp))
@@ -296,7 +299,7 @@ void kiosk_print(struct kiosk *k)
         struct escpos_buf b;
         escpos_buf_init(&b);
         if (err == BORNE_OK)
-            err = build_job(k, &t, &b);
+            err = build_job(k, &t, k->state->lang, r->first_name, &b);
         /* Marked sent before a byte leaves: a stop from here on leaves it "interrupted", and it
         ** is never printed a second time by itself. */
         if (err == BORNE_OK)
@@ -452,4 +455,49 @@ done:
     kiosk_dispatch(k, (struct action){.kind = ACT_CHECKED_IN,
                                       .err = err,
                                       .checkin = err == BORNE_OK ? &res : NULL});
+}
+
+/* ---- reprint (staff, from the command line) ---------------------------------------------- */
+
+int kiosk_reprint(struct kiosk *k, const char *typed_code)
+{
+    char code[BORNE_SHORT_CODE_MAX];
+    struct ticket t;
+    struct escpos_buf b;
+    struct printer_status ps;
+    int64_t job = 0, now = (int64_t)time(NULL);
+    if (!ticket_short_code_parse(typed_code, code, sizeof code)) {
+        fprintf(stderr, "borne: %s is not a ticket code (9 characters, check character)\n",
+                typed_code);
+        return 2;
+    }
+    enum borne_err err = store_ticket_by_code(k->st, code, &t);
+    if (err != BORNE_OK) {
+        fprintf(stderr, "borne: no ticket %s here: %s\n", code, store_errmsg(k->st));
+        return 1;
+    }
+    if (k->printer.kind == PRINTER_NONE) {
+        fprintf(stderr, "borne: no printer configured (--printer or [printer] uri)\n");
+        return 2;
+    }
+    escpos_buf_init(&b);
+    memset(&ps, 0, sizeof ps);
+    err = build_job(k, &t, k->opt.lang, t.first_name, &b);
+    if (err == BORNE_OK)
+        err = store_print_job_add(k->st, t.id, true, now, &job);
+    if (err == BORNE_OK)
+        err = store_print_job_set(k->st, job, PRINT_SENT, "", now);
+    if (err == BORNE_OK) {
+        err = printer_send(&k->printer, b.data, b.len, PRINTER_JOB_TIMEOUT_MS, &ps);
+        store_print_job_set(k->st, job, err == BORNE_OK ? PRINT_DONE : PRINT_FAILED, ps.detail,
+                            (int64_t)time(NULL));
+    }
+    escpos_buf_deinit(&b);
+    if (err != BORNE_OK) {
+        fprintf(stderr, "borne: ticket %s not reprinted: %s (%s)\n", code, borne_err_str(err),
+                ps.detail[0] ? ps.detail : store_errmsg(k->st));
+        return 1;
+    }
+    printf("ticket %s reprinted (print job %lld)\n", code, (long long)job);
+    return 0;
 }

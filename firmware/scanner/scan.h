@@ -48,7 +48,8 @@
 #define SCAN_MAX 512       /* longest scan kept, bytes incl. NUL; a longer line is dropped whole */
 #define SCAN_PREVIEW_MAX 8 /* characters of a dropped line shown in its log line */
 
-/* Why a line was dropped (the *why of SCAN_DROPPED). Compare by pointer or by text. */
+/* Why a line was dropped (the *why of SCAN_DROPPED). Compare with strcmp(): the same text may
+** sit at two addresses. */
 #define SCAN_WHY_TOO_LONG "too long"
 #define SCAN_WHY_NOT_ASCII "byte above 0x7F"             /* wrong baud rate, binary data */
 #define SCAN_WHY_CONTROL "control character"             /* wrong baud rate, or a tab suffix */

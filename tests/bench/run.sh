@@ -53,3 +53,10 @@ echo "idle for 10 s: $((frames_total - frames_at_start)) frames rendered, CPU $(
 cp "$db" "$tmp/taps.db"
 "$borne" --replay "$top/tests/bench/taps.replay" --db "$tmp/taps.db" --windowed 1280x800 \
   --now 2026-11-23T09:30 2>/dev/null | grep 'tap to frame'
+
+# Tickets: a ticket signed and its print job built; a scan checked against 100 000 stored
+# tickets (store level); then scan to verdict on screen in the real window, same database.
+"$build/tests/bench_ticket" 100000 "$tmp" "$tmp/payloads.txt"
+printf 'bench-scans %s\n' "$tmp/payloads.txt" >"$tmp/scans.replay"
+"$borne" --replay "$tmp/scans.replay" --db "$tmp/bench-tickets.db" --windowed 1280x800 \
+  --printer none 2>/dev/null | grep 'scan to verdict'

@@ -42,13 +42,24 @@ echo "e2e: the ticket reads:"; sed 's/^/  | /' "$tmp/ticket.txt"
 for want in "Atelier Numérique" "Rédiger son CV" "Lundi 23 novembre, 14:30 à 16:30" "Espace atelier" "Pour : Zoé" "Code du billet" "À votre arrivée"; do
   grep -qF "$want" "$tmp/ticket.txt" || { echo "e2e: '$want' is not on the ticket" >&2; exit 1; }
 done
-zbarimg --raw -q "$tmp/qr.png" >"$tmp/payload.txt"
+zbarimg --raw -q "$tmp/qr.png" >"$tmp/payload.txt" 2>"$tmp/zbar.log"
 payload=$(head -n1 "$tmp/payload.txt")
 echo "e2e: zbarimg read a payload of ${#payload} characters: ${payload:0:12}..."
 [[ $payload =~ ^B1[A-Z2-7]+$ ]] || { echo "e2e: not a ticket payload: $payload" >&2; exit 1; }
 # The code printed under the QR is the one of the registration.
 code=$(sqlite3 "$tmp/borne.db" "SELECT short_code FROM tickets")
 grep -qF "${code:0:4}-${code:4}" "$tmp/ticket.txt" || { echo "e2e: code $code not printed" >&2; exit 1; }
+
+# Staff reprint it (a jam, a lost ticket): the same QR, logged as a reprint; a mistyped code is
+# refused by its check character.
+"$borne" reprint "${code,,}" --db "$tmp/borne.db" --printer "file:$tmp/reprint.bin"
+"$tools/escpos_read" "$tmp/reprint.bin" --qr "$tmp/qr2.png"
+[ "$(zbarimg --raw -q "$tmp/qr2.png" 2>>"$tmp/zbar.log" | head -n1)" = "$payload" ] || { echo "e2e: the reprint differs" >&2; exit 1; }
+[ "$(sqlite3 "$tmp/borne.db" "SELECT count(*) FROM print_jobs WHERE reprint = 1 AND state = 2")" = 1 ]
+bad=${code:0:8}$([ "${code:8:1}" = A ] && echo C || echo A)
+if "$borne" reprint "$bad" --db "$tmp/borne.db" --printer "file:$tmp/reprint.bin"; then
+  echo "e2e: a wrong code was reprinted" >&2; exit 1
+fi
 
 cat >"$tmp/door.replay" <<REPLAY
 scan-file $tmp/payload.txt
