@@ -75,8 +75,20 @@ case "${1:-}" in
   screenshots)
     board/deps.sh test
     build build
-    for s in docs small_screen fault_no_db evening; do
+    for s in docs small_screen fault_no_db evening checkin printer_paper_out no_printer; do
       tests/ui/run-replay.sh build/firmware/borne "tests/ui/$s.replay" docs/screenshots
+    done
+    # Printed tickets, pictured from the bytes the kiosk sent to its printer.
+    mkdir -p docs/tickets
+    for mm in 58 80; do
+      t=$(mktemp -d /tmp/borne-ticket-XXXXXX)
+      printf '[kiosk]\ncentre = Atelier Numérique Rennes\n[printer]\npaper_mm = %s\n' "$mm" >"$t/borne.ini"
+      SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy BORNE_ASSETS="$PWD/assets" TZ=Europe/Paris \
+        build/firmware/borne --replay tests/ui/ticket_doc.replay --config "$t/borne.ini" \
+        --db "$t/borne.db" --demo --windowed 1280x800 --now 2026-11-23T09:30 \
+        --printer "file:$t/printer.bin" 2>/dev/null
+      build/tests/ticket_png "$t/printer.bin" "docs/tickets/ticket-${mm}mm.png" "$mm"
+      rm -rf "$t"
     done
     ;;
   *)

@@ -362,7 +362,11 @@ void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key)
     const char *why = NULL;
     if (!k->opt.scanner_keyboard || key->repeat)
         return;
-    bool shift = (key->keysym.mod & (KMOD_SHIFT | KMOD_CAPS)) != 0;
+    /* Caps Lock makes capitals of letters only: on digits it must not give !@#. */
+    int usage = (int)key->keysym.scancode;
+    bool shift = (key->keysym.mod & KMOD_SHIFT) != 0;
+    if ((key->keysym.mod & KMOD_CAPS) && usage >= SDL_SCANCODE_A && usage <= SDL_SCANCODE_Z)
+        shift = !shift;
     /* SDL's scancodes are USB HID usage ids: the key's position, whatever the system layout,
     ** which is what a scanner means. */
     enum scan_result r = scan_keys_feed_hid(&k->keys, (int)key->keysym.scancode, shift,

@@ -233,7 +233,15 @@ static bool read_some(struct scanner *s, struct source *src, uint8_t *buf, size_
     }
 }
 
-static void read_evdev(struct scanner *s, struct source *src)
+/* Nothing to read, yet poll() said hung up or in error: a device that would otherwise wake
+** the thread in a loop. Taken as unplugged. */
+static void hung_up(struct scanner *s, struct source *src, int n_reads, bool hup)
+{
+    if (n_reads == 0 && hup)
+        lost(s, src, "hung up", mono_ms());
+}
+
+static void read_evdev(struct scanner *s, struct source *src, bool hup)
 {
     uint8_t buf[64 * sizeof(struct input_event)];
     char out[SCAN_MAX];
@@ -242,8 +250,10 @@ static void read_evdev(struct scanner *s, struct source *src)
         ssize_t got;
         if (!read_some(s, src, buf, sizeof buf, src->pend_len, &got))
             return;
-        if (got < 0)
-            return; /* nothing more for now */
+        if (got < 0) { /* nothing more for now */
+            hung_up(s, src, n, hup);
+            return;
+        }
         int64_t now = mono_ms();
         size_t have = src->pend_len + (size_t)got, off = 0;
         while (have - off >= sizeof(struct input_event)) {
@@ -260,7 +270,7 @@ static void read_evdev(struct scanner *s, struct source *src)
     }
 }
 
-static void read_serial(struct scanner *s, struct source *src)
+static void read_serial(struct scanner *s, struct source *src, bool hup)
 {
     uint8_t buf[4096];
     char out[SCAN_MAX];
@@ -268,8 +278,10 @@ static void read_serial(struct scanner *s, struct source *src)
         ssize_t got;
         if (!read_some(s, src, buf, sizeof buf, 0, &got))
             return;
-        if (got < 0)
+        if (got < 0) {
+            hung_up(s, src, n, hup);
             return;
+        }
         int64_t now = mono_ms();
         size_t off = 0;
         while (off < (size_t)got) {
@@ -318,10 +330,11 @@ static void *reader_main(void *arg)
             if (!pfd[i].revents)
                 continue;
             /* POLLHUP or POLLERR: the read says what happened (data first, then EOF/EIO). */
+            bool hup = (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
             if (polled[i]->kind == SCAN_SOURCE_EVDEV)
-                read_evdev(s, polled[i]);
+                read_evdev(s, polled[i], hup);
             else
-                read_serial(s, polled[i]);
+                read_serial(s, polled[i], hup);
         }
     }
     return NULL;

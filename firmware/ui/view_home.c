@@ -234,28 +234,39 @@ void view_home(struct ui *ui, const struct app_state *s)
         const char *prev = ui_tr(ui, STR_PAGE_PREV), *next = ui_tr(ui, STR_PAGE_NEXT);
         int icon = ui_line_height(ui, FONT_LABEL);
         int nw = ui_text_width(ui, FONT_LABEL, next) + icon + 2 * t->pad;
-        int pw = ui_text_width(ui, FONT_LABEL, prev) + icon + 2 * t->pad;
+        int pw = page > 0 ? ui_text_width(ui, FONT_LABEL, prev) + icon + 2 * t->pad : 0;
         char a[12], b[12], label[48];
         snprintf(a, sizeof a, "%d", page + 1);
         snprintf(b, sizeof b, "%d", pages);
         const char *args[] = {a, b};
         i18n_format(label, sizeof label, ui_tr(ui, STR_PAGE_OF), args, 2);
         int lw = ui_text_width(ui, FONT_BODY, label);
+        /* A narrow screen or large text: the page number goes first, then the buttons' words
+        ** (arrows stay, at full touch size). The first page, the one most visitors see, has no
+        ** "previous": its room goes to the hint. */
+        int avail = right - (t->pad + cw + t->gap);
+        if (nw + (pw ? pw + t->gap : 0) + lw + t->gap > avail)
+            lw = 0;
+        bool words = nw + (pw ? pw + t->gap : 0) + (lw ? lw + t->gap : 0) <= avail;
+        if (!words) {
+            nw = t->touch_min;
+            pw = page > 0 ? t->touch_min : 0;
+        }
         right -= nw;
         /* A button that does nothing confuses: an unusable one is not shown at all. */
         if (page < pages - 1 &&
-            ui_button(ui, "page:next", (struct rect){right, py, nw, t->touch_min}, next, ICON_NEXT,
-                      STYLE_PRIMARY))
+            ui_button(ui, "page:next", (struct rect){right, py, nw, t->touch_min},
+                      words ? next : NULL, ICON_NEXT, STYLE_PRIMARY))
             ui_emit(ui, (struct action){.kind = ACT_PAGE, .arg = +1});
-        right -= t->gap + lw;
-        ui_text(ui, right, py + (t->touch_min - ui_line_height(ui, FONT_BODY)) / 2, FONT_BODY,
-                t->text, label, 0);
-        /* The first page, the one most visitors see, has no "previous": its room goes to the
-        ** hint below. */
-        if (page > 0) {
+        if (lw) {
+            right -= t->gap + lw;
+            ui_text(ui, right, py + (t->touch_min - ui_line_height(ui, FONT_BODY)) / 2, FONT_BODY,
+                    t->text, label, 0);
+        }
+        if (pw) {
             right -= t->gap + pw;
-            if (ui_button(ui, "page:prev", (struct rect){right, py, pw, t->touch_min}, prev,
-                          ICON_PREV, STYLE_SECONDARY))
+            if (ui_button(ui, "page:prev", (struct rect){right, py, pw, t->touch_min},
+                          words ? prev : NULL, ICON_PREV, STYLE_SECONDARY))
                 ui_emit(ui, (struct action){.kind = ACT_PAGE, .arg = -1});
         }
     }
