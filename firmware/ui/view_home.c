@@ -272,7 +272,10 @@ void view_home(struct ui *ui, const struct app_state *s)
     }
     /* Between them, when there is room: how a ticket is used. */
     int hx = t->pad + cw + t->pad, hw = right - t->pad - hx;
-    if (hw > ui->w / 6)
-        ui_text_wrap(ui, (struct rect){hx, py, hw, t->touch_min}, FONT_SMALL, t->text_muted,
-                     ui_tr(ui, STR_SCAN_HINT), 2, false);
+    /* Whole or not at all: half a sentence helps nobody. */
+    const char *hint = ui_tr(ui, STR_SCAN_HINT);
+    if (hw > ui->w / 6 &&
+        ui_text_wrap_height(ui, hw, FONT_SMALL, hint, 8) <= 2 * ui_line_height(ui, FONT_SMALL))
+        ui_text_wrap(ui, (struct rect){hx, py, hw, t->touch_min}, FONT_SMALL, t->text_muted, hint,
+                     2, false);
 }
