@@ -48,9 +48,10 @@ struct kiosk {
     struct scan_keys keys; /* key presses in the window, read as a scanner would type */
     Uint32 ev_worker;
     struct sound_player *sound;
-    enum sound last_sound; /* for replay expectations */
-    int jobs_in_flight;    /* print jobs handed to the worker and not reported yet */
-    int64_t last_poll_ms;  /* the printer's status was last asked for then */
+    enum sound last_sound;  /* for replay expectations */
+    int jobs_in_flight;     /* print jobs handed to the worker and not reported yet */
+    int64_t last_poll_ms;   /* the printer's status was last asked for then */
+    unsigned scans_from[2]; /* scans handed over by the evdev and serial readers (replays) */
 };
 
 int64_t kiosk_mono_ms(const struct kiosk *k);

@@ -32,6 +32,7 @@
 **                         (benchmarks: figures, never a pass/fail)
 **   wait-print            let the printer worker finish its jobs (real time, at most 20 s)
 **   wait-printer          wait for the printer's first status report (real time, at most 20 s)
+**   wait-scan evdev|serial   wait for a scan from that scanner device (real time, 20 s)
 **   wait MS               MS milliseconds pass
 **   screenshot NAME       save the screen as NAME.png in the screenshots folder
 **   expect screen NAME    home, session, form, confirm, done, fault
@@ -681,6 +682,14 @@ static void run_line(struct replay *r, char *line)
                 press(r, id, 0);
             }
         }
+    } else if (strcmp(cmd, "wait-scan") == 0) {
+        int src = rest && strcmp(rest, "serial") == 0 ? 1 : 0;
+        unsigned before = k->scans_from[src];
+        int64_t start = platform_mono_ms();
+        while (k->scans_from[src] == before && platform_mono_ms() - start < 20000)
+            kiosk_pump(k, 50);
+        if (k->scans_from[src] == before)
+            fail(r, "no scan from the %s scanner in 20 s%s", src ? "serial" : "evdev", "");
     } else if (strcmp(cmd, "bench-scans") == 0) {
         bench_scans(r, rest ? rest : "");
     } else if (strcmp(cmd, "wait-print") == 0 || strcmp(cmd, "wait-printer") == 0) {

@@ -62,7 +62,7 @@ static void on_scan(void *ctx, enum scan_source src, const char *code)
 
 void kiosk_post_scan(struct kiosk *k, const char *code)
 {
-    on_scan(k, SCAN_SOURCE_SERIAL, code);
+    on_scan(k, SCAN_SOURCE_KEYS, code); /* "keys": neither device; logged as a replay's */
 }
 
 static void on_scanner_log(void *ctx, const char *line)
@@ -329,8 +329,13 @@ void kiosk_worker_event(struct kiosk *k, const SDL_Event *e)
     if (m->kind == MSG_SCAN) {
         /* Never the whole code in the log: it is a ticket. */
         fprintf(stderr, "borne: scan from %s: %.8s... (%zu characters)\n",
-                m->source == SCAN_SOURCE_EVDEV ? "evdev" : "serial", m->code, strlen(m->code));
+                m->source == SCAN_SOURCE_EVDEV    ? "evdev"
+                : m->source == SCAN_SOURCE_SERIAL ? "serial"
+                                                  : "replay",
+                m->code, strlen(m->code));
         kiosk_dispatch(k, (struct action){.kind = ACT_SCAN, .text = m->code});
+        if (m->source != SCAN_SOURCE_KEYS)
+            k->scans_from[m->source == SCAN_SOURCE_EVDEV ? 0 : 1]++;
     } else {
         const struct printer_report *r = &m->report;
         enum printer_health h = health_of(r->status.state);

@@ -83,4 +83,27 @@ expect checkins demo-0-cv-1 1
 REPLAY
 "$borne" --replay "$tmp/door.replay" --db "$tmp/borne.db" --windowed 1280x800 \
   --now 2026-11-23T14:10 --printer none --screenshots "$tmp"
-echo "e2e: register, print, read back, scan: all as expected"
+
+# The same ticket from real scanner channels: a keyboard-mode scanner's evdev events (US key
+# positions, as the kernel writes them; the kiosk's own key map must get every digit right
+# whatever the system layout) through a FIFO, and a serial scanner through a pty. Both read
+# the ticket exactly: "already checked in", not "damaged".
+mkfifo "$tmp/kbd"
+"$tools/scanner_feed" evdev "$tmp/kbd" "$payload" &
+"$tools/scanner_feed" serial "$tmp/tty.link" "$payload" &
+for _ in $(seq 100); do [ -s "$tmp/tty.link" ] && break; sleep 0.1; done
+cat >"$tmp/devices.replay" <<REPLAY
+wait-scan evdev
+expect verdict already
+expect checkins demo-0-cv-1 1
+press verdict:ok
+wait-scan serial
+expect verdict already
+expect checkins demo-0-cv-1 1
+REPLAY
+"$borne" --replay "$tmp/devices.replay" --db "$tmp/borne.db" --windowed 1280x800 \
+  --now 2026-11-23T14:20 --printer none --scanner-evdev "$tmp/kbd" \
+  --scanner-serial "$(head -n1 "$tmp/tty.link")" 2>&1 | tee "$tmp/devices.log" | grep -E '^(replay|borne: scan)'
+grep -q "all expectations met" "$tmp/devices.log" || { echo "e2e: the scanner devices failed" >&2; exit 1; }
+wait
+echo "e2e: register, print, read back, scan (window keys, evdev, serial): all as expected"
