@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "app/kiosk.h"
+#include "escpos/codepage.h"
 
 /* Strings from the file must outlive the parse: a small fixed arena, as everything else. */
 static char arena[8192];
@@ -98,7 +99,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
         else if (strcmp(name, "paper_mm") == 0)
             ok = to_int(value, 58, 80, &o->paper_mm) && (o->paper_mm == 58 || o->paper_mm == 80);
         else if (strcmp(name, "codepage") == 0)
-            ok = (o->codepage = keep(value)) != NULL;
+            ok = escpos_codepage_parse(value, &(enum escpos_codepage){ESCPOS_CP858}) &&
+                 (o->codepage = keep(value)) != NULL;
         else
             known = false;
     } else if (strcmp(section, "scanner") == 0) {

@@ -304,6 +304,7 @@ static void tick(struct kiosk *k)
 {
     int64_t now_ms = kiosk_mono_ms(k);
     kiosk_dispatch(k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = now_ms});
+    sound_idle(k->sound);
     if (k->pw && now_ms - k->last_poll_ms >= PRINTER_POLL_MS) {
         k->last_poll_ms = now_ms;
         printer_worker_poll(k->pw);

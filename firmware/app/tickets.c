@@ -115,23 +115,75 @@ static bool load_key(struct kiosk *k)
     return true;
 }
 
-/* "DEVICE_ID BASE64KEY" lines of [keys] trusted: tickets of those devices check in here. */
+/* "DEVICE_ID BASE64KEY" lines of [keys] trusted: tickets of those devices check in here. The
+** configured list replaces the previous one, so a line deleted (a stolen kiosk) is a key no
+** longer trusted. */
 static void load_trusted_keys(struct kiosk *k)
 {
+    static char ids[KIOSK_TRUSTED_MAX][BORNE_ID_MAX];
+    static uint8_t keys[KIOSK_TRUSTED_MAX][32];
+    size_t n = 0;
     for (int i = 0; i < k->opt.n_trusted_keys; i++) {
-        char id[BORNE_ID_MAX];
         char key[64];
-        uint8_t pk[32];
         const char *line = k->opt.trusted_keys[i];
-        if (sscanf(line, "%39s %63s", id, key) != 2 ||
-            ticket_public_key_parse(key, pk) != BORNE_OK ||
-            store_device_key_put(k->st, id, pk, 0) != BORNE_OK) {
+        if (sscanf(line, "%39s %63s", ids[n], key) != 2 ||
+            ticket_public_key_parse(key, keys[n]) != BORNE_OK) {
             fprintf(stderr,
                     "borne: [keys] trusted line %d is not \"DEVICE_ID BASE64KEY\": ignored\n",
                     i + 1);
             continue;
         }
+        if (strcmp(ids[n], store_device_id(k->st)) == 0) {
+            fprintf(stderr, "borne: [keys] trusted line %d names this kiosk itself: ignored\n",
+                    i + 1);
+            continue;
+        }
+        n++;
     }
+    int kept = 0;
+    if (store_device_keys_configure(k->st, ids, keys, n, &kept) != BORNE_OK)
+        fprintf(stderr, "borne: [keys] not recorded: %s\n", store_errmsg(k->st));
+    else if ((size_t)kept < n)
+        fprintf(stderr, "borne: [keys] %zu of %zu trusted keys are already known otherwise\n",
+                n - (size_t)kept, n);
+}
+
+/* Registrations made before this kiosk printed tickets (an upgrade): their codes were given,
+** so their tickets are signed now and the codes work at the door. */
+static void backfill_tickets(struct kiosk *k)
+{
+    struct registration *regs = calloc(64, sizeof *regs);
+    size_t n = 0, done = 0;
+    if (!regs)
+        return;
+    while (store_registrations_without_ticket(k->st, regs, 64, &n) == BORNE_OK && n > 0) {
+        size_t before = done;
+        for (size_t i = 0; i < n; i++) {
+            struct ticket t;
+            struct ticket_claim c;
+            memset(&t, 0, sizeof t);
+            memset(&c, 0, sizeof c);
+            if (ticket_random_id(t.id) != BORNE_OK)
+                break;
+            memcpy(c.ticket_id, t.id, sizeof c.ticket_id);
+            memcpy(c.session_id, regs[i].session_id, sizeof c.session_id);
+            snprintf(c.device_id, sizeof c.device_id, "%s", store_device_id(k->st));
+            memcpy(t.registration_id, regs[i].id, sizeof t.registration_id);
+            memcpy(t.session_id, c.session_id, sizeof t.session_id);
+            memcpy(t.device_id, c.device_id, sizeof t.device_id);
+            memcpy(t.short_code, regs[i].short_code, sizeof t.short_code);
+            memcpy(t.first_name, regs[i].first_name, sizeof t.first_name);
+            t.issued_at = regs[i].created_at;
+            if (ticket_payload_sign(&c, k->secret_key, t.payload, sizeof t.payload) == BORNE_OK &&
+                store_ticket_put(k->st, &t) == BORNE_OK)
+                done++;
+        }
+        if (done == before)
+            break; /* nothing could be made: do not loop */
+    }
+    free(regs);
+    if (done)
+        fprintf(stderr, "borne: tickets signed for %zu registrations made before tickets\n", done);
 }
 
 void kiosk_tickets_open(struct kiosk *k)
@@ -150,6 +202,8 @@ void kiosk_tickets_open(struct kiosk *k)
         if (!k->have_key)
             kiosk_dispatch(k, (struct action){.kind = ACT_FAULT, .text = "device key"});
         load_trusted_keys(k);
+        if (k->have_key)
+            backfill_tickets(k);
         int n = 0;
         if (store_print_jobs_interrupt(k->st, k->state->now, &n) == BORNE_OK && n > 0)
             fprintf(stderr, "borne: %d print jobs were cut short by a stop; staff can reprint\n",
@@ -197,10 +251,17 @@ void kiosk_tickets_close(struct kiosk *k)
     k->pw = NULL;
     sound_close(k->sound);
     k->sound = NULL;
-    /* Messages the workers left in the queue own memory. */
+    /* Messages the workers left in the queue own memory; a print report among them still
+    ** goes into the print log, or a ticket that did print would read "interrupted". */
     SDL_Event e;
-    while (k->ev_worker && SDL_PeepEvents(&e, 1, SDL_GETEVENT, k->ev_worker, k->ev_worker) == 1)
+    while (k->ev_worker && SDL_PeepEvents(&e, 1, SDL_GETEVENT, k->ev_worker, k->ev_worker) == 1) {
+        const struct worker_msg *m = e.user.data1;
+        if (m && m->kind == MSG_PRINT && m->report.job_id && k->st)
+            store_print_job_set(k->st, m->report.job_id,
+                                m->report.err == BORNE_OK ? PRINT_DONE : PRINT_FAILED,
+                                m->report.status.detail, k->state ? k->state->now : 0);
         free(e.user.data1);
+    }
     explicit_bzero(k->secret_key, sizeof k->secret_key);
 }
 
@@ -347,8 +408,15 @@ void kiosk_worker_event(struct kiosk *k, const SDL_Event *e)
             enum borne_err err = store_print_job_set(k->st, r->job_id,
                                                      r->err == BORNE_OK ? PRINT_DONE : PRINT_FAILED,
                                                      r->status.detail, k->state->now);
-            fprintf(stderr, "borne: print job %lld: %s (%s)%s\n", (long long)r->job_id,
-                    r->err == BORNE_OK ? "printed" : "not printed", r->status.detail,
+            /* The code, for staff: "borne reprint CODE" takes it. */
+            struct print_job pj;
+            struct ticket t;
+            const char *code = store_print_job_get(k->st, r->job_id, &pj) == BORNE_OK &&
+                                       store_ticket_get(k->st, pj.ticket_id, &t) == BORNE_OK
+                                   ? t.short_code
+                                   : "?";
+            fprintf(stderr, "borne: print job %lld (ticket %s): %s (%s)%s\n", (long long)r->job_id,
+                    code, r->err == BORNE_OK ? "printed" : "NOT PRINTED", r->status.detail,
                     err == BORNE_OK ? "" : " [print log not updated]");
         } else if (h != k->state->printer) {
             fprintf(stderr, "borne: printer: %s (%s)\n", printer_state_str(r->status.state),
@@ -409,11 +477,32 @@ static enum invalid_reason reason_of(enum payload_status st)
     return INVALID_DAMAGED;
 }
 
+/* Verify a payload as a scan does; on success the request carries its claim. Returns false
+** with res set to "not valid" and why. */
+static bool verify(struct kiosk *k, const char *text, struct checkin_request *req,
+                   struct checkin_result *res)
+{
+    struct ticket_claim c;
+    enum payload_status ps = ticket_payload_verify(text, strlen(text), key_lookup, k, &c);
+    if (ps != PAYLOAD_OK) {
+        res->verdict = VERDICT_INVALID;
+        res->reason = reason_of(ps);
+        memcpy(res->ticket_id, c.ticket_id, sizeof res->ticket_id);
+        return false;
+    }
+    memcpy(req->ticket_id, c.ticket_id, sizeof req->ticket_id);
+    memcpy(req->session_id, c.session_id, sizeof req->session_id);
+    memcpy(req->device_id, c.device_id, sizeof req->device_id);
+    req->short_code[0] = '\0';
+    return true;
+}
+
 void kiosk_checkin(struct kiosk *k, bool by_code)
 {
     const struct app_state *s = k->state;
     struct checkin_request req;
     struct checkin_result res;
+    struct ticket t;
     memset(&req, 0, sizeof req);
     memset(&res, 0, sizeof res);
     req.now = s->now;
@@ -424,31 +513,25 @@ void kiosk_checkin(struct kiosk *k, bool by_code)
     if (err != BORNE_OK)
         goto done;
 
-    if (by_code) {
-        if (!ticket_short_code_parse(s->code, req.short_code, sizeof req.short_code)) {
-            kiosk_dispatch(k, (struct action){.kind = ACT_CODE_REFUSED});
-            return;
-        }
-    } else {
-        size_t len = strlen(s->scan);
-        struct ticket_claim c;
-        if (ticket_payload_looks_like(s->scan, len)) {
-            enum payload_status ps = ticket_payload_verify(s->scan, len, key_lookup, k, &c);
-            if (ps != PAYLOAD_OK) {
-                res.verdict = VERDICT_INVALID;
-                res.reason = reason_of(ps);
-                memcpy(res.ticket_id, c.ticket_id, sizeof res.ticket_id);
-                goto done;
-            }
-            memcpy(req.ticket_id, c.ticket_id, sizeof req.ticket_id);
-            memcpy(req.session_id, c.session_id, sizeof req.session_id);
-            memcpy(req.device_id, c.device_id, sizeof req.device_id);
-        } else if (!ticket_short_code_parse(s->scan, req.short_code, sizeof req.short_code)) {
-            /* Not a ticket at all: a product barcode, garbage, an empty or too long scan. */
-            res.verdict = VERDICT_INVALID;
-            res.reason = INVALID_DAMAGED;
+    const char *typed = by_code ? s->code : s->scan;
+    if (!by_code && ticket_payload_looks_like(s->scan, strlen(s->scan))) {
+        if (!verify(k, s->scan, &req, &res))
             goto done;
-        }
+    } else if (ticket_short_code_parse(typed, req.short_code, sizeof req.short_code)) {
+        /* A typed (or scanned) short code reaches the same verdicts as the QR: the ticket's
+        ** own payload is verified, so a revoked device's ticket is refused either way. An
+        ** unknown code is left to the store, which says so. */
+        if (store_ticket_by_code(k->st, req.short_code, &t) == BORNE_OK &&
+            !verify(k, t.payload, &req, &res))
+            goto done;
+    } else if (by_code) {
+        kiosk_dispatch(k, (struct action){.kind = ACT_CODE_REFUSED});
+        return;
+    } else {
+        /* Not a ticket at all: a product barcode, garbage, an empty or too long scan. */
+        res.verdict = VERDICT_INVALID;
+        res.reason = INVALID_DAMAGED;
+        goto done;
     }
     err = store_checkin(k->st, &req, &res);
 
@@ -483,6 +566,10 @@ int kiosk_reprint(struct kiosk *k, const char *typed_code)
     enum borne_err err = store_ticket_by_code(k->st, code, &t);
     if (err != BORNE_OK) {
         fprintf(stderr, "borne: no ticket %s here: %s\n", code, store_errmsg(k->st));
+        return 1;
+    }
+    if (t.cancelled) {
+        fprintf(stderr, "borne: ticket %s was cancelled: not reprinted\n", code);
         return 1;
     }
     if (k->printer.kind == PRINTER_NONE) {

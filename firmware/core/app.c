@@ -102,10 +102,16 @@ static int screen_timeout_ms(const struct app_state *s)
     return s->idle_timeout_ms;
 }
 
-/* A scan is taken on any screen where no text field has the focus. */
+/* A scan is taken on any screen where no text field has the focus, except where it would
+** throw away what a visitor is in the middle of: the names about to be confirmed, and a ticket
+** that could not be printed while its QR is being photographed (the next visitor in the queue
+** scans a moment too early). */
 static bool takes_scans(const struct app_state *s)
 {
-    return s->screen != SCREEN_FORM && s->screen != SCREEN_CODE && s->screen != SCREEN_FAULT;
+    if (s->screen == SCREEN_DONE)
+        return s->ticket != TICKET_FAILED && s->ticket != TICKET_ON_SCREEN;
+    return s->screen != SCREEN_FORM && s->screen != SCREEN_CODE && s->screen != SCREEN_FAULT &&
+           s->screen != SCREEN_CONFIRM;
 }
 
 static void checked_in(struct app_state *s, const struct action *a)

@@ -84,7 +84,7 @@ struct sound_player *sound_open(void)
         free(p);
         return NULL;
     }
-    SDL_PauseAudioDevice(p->dev, 0);
+    /* Paused while silent: an unpaused device has SDL's thread feeding it silence forever. */
     return p;
 }
 
@@ -95,6 +95,14 @@ void sound_play(struct sound_player *p, enum sound which)
     size_t n = sound_synth(which, p->buf, SOUND_MAX_SAMPLES);
     SDL_ClearQueuedAudio(p->dev);
     SDL_QueueAudio(p->dev, p->buf, (Uint32)(n * sizeof p->buf[0]));
+    SDL_PauseAudioDevice(p->dev, 0);
+}
+
+void sound_idle(struct sound_player *p)
+{
+    if (p && SDL_GetAudioDeviceStatus(p->dev) == SDL_AUDIO_PLAYING &&
+        SDL_GetQueuedAudioSize(p->dev) == 0)
+        SDL_PauseAudioDevice(p->dev, 1);
 }
 
 void sound_close(struct sound_player *p)

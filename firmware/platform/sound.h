@@ -27,6 +27,10 @@ struct sound_player *sound_open(void);
 /* Play a sound now, cutting short the one playing. NULL player or SOUND_NONE: nothing. */
 void sound_play(struct sound_player *p, enum sound which);
 
+/* Pause the device once the sound has played (called at each tick; a verdict's screen has a
+** deadline, so there is one soon after the sound). */
+void sound_idle(struct sound_player *p);
+
 void sound_close(struct sound_player *p);
 
 #endif

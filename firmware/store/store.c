@@ -543,6 +543,12 @@ enum borne_err store_open(const char *path, struct store **out, char *errmsg, si
     ** SQLite gives the -wal and -shm files the database's permissions. Best effort: a file
     ** owned by someone else keeps its mode, which its owner chose. */
     (void)chmod(path, S_IRUSR | S_IWUSR);
+    /* And files a crash left behind with an older mode: the key may be in the WAL. */
+    for (int i = 0; i < 2; i++) {
+        char side[STORE_ERRMSG_MAX];
+        snprintf(side, sizeof side, "%s%s", path, i ? "-shm" : "-wal");
+        (void)chmod(side, S_IRUSR | S_IWUSR);
+    }
     err = store_schema_migrate(st);
     if (err != BORNE_OK)
         goto cleanup;
@@ -606,6 +612,13 @@ static enum borne_err check_catalogue(struct store *st, const struct room *rooms
             !s->id[0])
             return store_fail(st, BORNE_ERR_INVALID,
                               "catalogue_put: session %zu has no id or an unterminated field", i);
+        /* A ticket carries the session id in its QR: printable ASCII without spaces only. */
+        for (const char *c = s->id; *c; c++)
+            if (*c < 0x21 || *c > 0x7E)
+                return store_fail(st, BORNE_ERR_INVALID,
+                                  "catalogue_put: session %zu: its id must be printable ASCII "
+                                  "without spaces",
+                                  i);
         if ((int)s->kind < 0 || (int)s->kind >= SESSION_KIND_COUNT || s->capacity < 0 ||
             s->seats_taken < 0 || s->ends_at < s->starts_at)
             return store_fail(st, BORNE_ERR_INVALID,

@@ -117,9 +117,21 @@ enum borne_err store_device_secret_put(struct store *st, const uint8_t secret_ke
 enum borne_err store_device_key_get(struct store *st, const char *device_id, uint8_t public_key[32],
                                     bool *revoked);
 
-/* Add or replace a device's public key (configuration, later sync). revoked_at 0: not revoked. */
+/* Add or replace a device's public key (sync, tests). revoked_at 0: not revoked.
+** BORNE_ERR_INVALID for this kiosk's own id. */
 enum borne_err store_device_key_put(struct store *st, const char *device_id,
                                     const uint8_t public_key[32], int64_t revoked_at);
+
+/* Replace the device keys that came from the configuration by these n; keys of other
+** origins (this kiosk's own, sync's) stay and win over a configured key of the same device;
+** this kiosk's own id is skipped. *n_kept (may be NULL): how many configured keys were kept. */
+enum borne_err store_device_keys_configure(struct store *st, const char (*ids)[BORNE_ID_MAX],
+                                           const uint8_t (*keys)[32], size_t n, int *n_kept);
+
+/* Registrations made before tickets existed (an upgrade): the kiosk signs their tickets at
+** start. At most cap are written to out (id, session_id, first_name, short_code, created_at). */
+enum borne_err store_registrations_without_ticket(struct store *st, struct registration *out,
+                                                  size_t cap, size_t *n_out);
 
 /* One ticket by id or by (normalised) short code. BORNE_ERR_NOT_FOUND if there is none. */
 enum borne_err store_ticket_get(struct store *st, const char *id, struct ticket *out);

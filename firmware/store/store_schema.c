@@ -156,7 +156,10 @@ static const char *const migrations[] = {
     "  ticket_id TEXT PRIMARY KEY NOT NULL,"
     "  cancelled_at INTEGER NOT NULL"
     ");"
-    "CREATE INDEX tickets_short_code_status ON tickets (short_code, status);",
+    "CREATE INDEX tickets_short_code_status ON tickets (short_code, status);"
+    /* Where a device's key came from: 'self' (this kiosk), 'config' (replaced at each start by
+    ** the configuration's list), 'sync' (the server). */
+    "ALTER TABLE device_keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'sync';",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A ticket counts as cancelled when marked so or listed among the cancelled ones (sync may
+** bring the list before or without the ticket). */
 #define TICKET_COLUMNS                                                                             \
     "id, coalesce(registration_id, ''), session_id, device_id, payload, short_code, first_name, "  \
-    "status, issued_at FROM tickets "
+    "status = 1 OR id IN (SELECT ticket_id FROM cancelled_tickets), issued_at FROM tickets "
 
 /* Prepare sql and bind its parameters, described by types: 't' text, 'n' text or NULL when
 ** empty, 'i' int64, 'b' blob (pointer then int length). On failure the error is recorded
@@ -438,8 +440,9 @@ enum borne_err store_device_secret_put(struct store *st, const uint8_t secret_ke
     }
     if (err == BORNE_OK)
         err = prepare(st, what, &stmt,
-                      "INSERT INTO device_keys (device_id, public_key) VALUES (?1, ?2) "
-                      "ON CONFLICT (device_id) DO UPDATE SET public_key = excluded.public_key",
+                      "INSERT INTO device_keys (device_id, public_key, origin) "
+                      "VALUES (?1, ?2, 'self') ON CONFLICT (device_id) DO UPDATE SET "
+                      "public_key = excluded.public_key, origin = 'self'",
                       "tb", st->device_id, (const void *)public_key, 32);
     if (err == BORNE_OK)
         err = finish(st, stmt, what);
@@ -488,6 +491,10 @@ enum borne_err store_device_key_put(struct store *st, const char *device_id,
     if (!st || !device_id || !device_id[0] || !memchr(device_id, 0, BORNE_ID_MAX) || !public_key)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
+    /* This kiosk's own key is made here and nowhere else: replacing it would make every ticket
+    ** it printed read as forged. */
+    if (strcmp(device_id, st->device_id) == 0)
+        return store_fail(st, BORNE_ERR_INVALID, "%s: %s is this kiosk's own id", what, device_id);
     /* revoked_at 0 binds as NULL through a NULL-able integer: done with nullif(). */
     enum borne_err err = prepare(
         st, what, &stmt,
@@ -612,6 +619,79 @@ enum borne_err store_print_job_count(struct store *st, enum print_state state, i
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int(stmt, 0);
     else
+        err = store_fail_sqlite(st, what, rc);
+    sqlite3_finalize(stmt);
+    return err;
+}
+
+enum borne_err store_device_keys_configure(struct store *st, const char (*ids)[BORNE_ID_MAX],
+                                           const uint8_t (*keys)[32], size_t n, int *n_kept)
+{
+    static const char what[] = "device_keys_configure";
+    sqlite3_stmt *stmt;
+    int kept = 0;
+    if (n_kept)
+        *n_kept = 0;
+    if (!st || (n && (!ids || !keys)))
+        return BORNE_ERR_INVALID;
+    st->errmsg[0] = '\0';
+    enum borne_err err = begin(st, what);
+    if (err == BORNE_OK)
+        err = prepare(st, what, &stmt, "DELETE FROM device_keys WHERE origin = 'config'", "");
+    if (err == BORNE_OK)
+        err = finish(st, stmt, what);
+    for (size_t i = 0; err == BORNE_OK && i < n; i++) {
+        if (!memchr(ids[i], 0, BORNE_ID_MAX) || !ids[i][0] || strcmp(ids[i], st->device_id) == 0)
+            continue;
+        /* A key this kiosk holds from elsewhere (its own, sync's) wins over a configured one. */
+        err = prepare(st, what, &stmt,
+                      "INSERT INTO device_keys (device_id, public_key, origin) "
+                      "VALUES (?1, ?2, 'config') ON CONFLICT (device_id) DO NOTHING",
+                      "tb", ids[i], (const void *)keys[i], 32);
+        if (err == BORNE_OK)
+            err = finish(st, stmt, what);
+        if (err == BORNE_OK)
+            kept += sqlite3_changes(st->db);
+    }
+    if (err == BORNE_OK)
+        err = commit(st, what);
+    if (err != BORNE_OK) {
+        store_rollback(st);
+        return err;
+    }
+    if (n_kept)
+        *n_kept = kept;
+    return BORNE_OK;
+}
+
+enum borne_err store_registrations_without_ticket(struct store *st, struct registration *out,
+                                                  size_t cap, size_t *n_out)
+{
+    static const char what[] = "registrations_without_ticket";
+    sqlite3_stmt *stmt;
+    *n_out = 0;
+    if (!st || !out)
+        return BORNE_ERR_INVALID;
+    st->errmsg[0] = '\0';
+    enum borne_err err = prepare(
+        st, what, &stmt,
+        "SELECT r.id, r.session_id, r.first_name, r.short_code, r.created_at FROM registrations r "
+        "WHERE r.status != 2 AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.registration_id = "
+        "r.id) ORDER BY r.created_at LIMIT ?1",
+        "i", (int64_t)cap);
+    if (err != BORNE_OK)
+        return err;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *n_out < cap) {
+        struct registration *r = &out[(*n_out)++];
+        memset(r, 0, sizeof *r);
+        store_column_copy(stmt, 0, r->id, sizeof r->id);
+        store_column_copy(stmt, 1, r->session_id, sizeof r->session_id);
+        store_column_copy(stmt, 2, r->first_name, sizeof r->first_name);
+        store_column_copy(stmt, 3, r->short_code, sizeof r->short_code);
+        r->created_at = sqlite3_column_int64(stmt, 4);
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         err = store_fail_sqlite(st, what, rc);
     sqlite3_finalize(stmt);
     return err;

@@ -89,7 +89,12 @@ void view_done(struct ui *ui, const struct app_state *s)
 
     /* Blocks in screen order; each is shown if it fits, the most important first. */
     enum { MARK, TITLE, ABOUT, CARD, HINT, ARRIVE, BLOCKS };
-    static const int priority[BLOCKS] = {TITLE, CARD, ARRIVE, ABOUT, HINT, MARK};
+    /* A ticket not printed: the code and saying so come right after the title, before the
+    ** rest; the sentence gets the lines that are left (its first ones say what to do). */
+    static const int usual[BLOCKS] = {TITLE, CARD, ARRIVE, ABOUT, HINT, MARK};
+    static const int no_paper[BLOCKS] = {TITLE, CARD, HINT, ARRIVE, ABOUT, MARK};
+    const int *priority = with_qr ? no_paper : usual;
+    int hint_lines = 5;
     int isz = ui_line_height(ui, FONT_HUGE);
     int card_h = ui_line_height(ui, FONT_HUGE) + ui_line_height(ui, FONT_BODY) + 3 * t->gap;
     int h[BLOCKS] = {
@@ -103,8 +108,13 @@ void view_done(struct ui *ui, const struct app_state *s)
         [ARRIVE] = arrive[0] ? ui_text_wrap_height(ui, w, FONT_BODY_BOLD, arrive, 2) : 0,
     };
     bool show[BLOCKS] = {false};
-    show[CARD] = false;
     int room = by - t->gap - t->pad, used = 0;
+    if (with_qr) {
+        while (hint_lines > 2 && h[TITLE] + h[CARD] + h[HINT] > room) {
+            hint_lines--;
+            h[HINT] = ui_text_wrap_height(ui, w, FONT_BODY, hint, hint_lines);
+        }
+    }
     for (int i = 0; i < BLOCKS; i++) {
         if (used + h[priority[i]] <= room) {
             show[priority[i]] = true;
@@ -144,7 +154,7 @@ void view_done(struct ui *ui, const struct app_state *s)
         y += h[CARD];
     }
     if (show[HINT]) {
-        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, hint, 5, true);
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text, hint, hint_lines, true);
         y += h[HINT];
     }
     if (show[ARRIVE])

@@ -1451,7 +1451,8 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* Back to what a v1 kiosk left. */
     sql_exec(fx->path, "PRAGMA user_version = 1; DROP TABLE print_jobs; "
-                       "DROP TABLE cancelled_tickets; DROP INDEX tickets_short_code_status;");
+                       "DROP TABLE cancelled_tickets; DROP INDEX tickets_short_code_status; "
+                       "ALTER TABLE device_keys DROP COLUMN origin;");
     assert_int_equal(sql_int(fx->path,
                              "SELECT count(*) FROM sqlite_master WHERE name IN ('print_jobs', "
                              "'cancelled_tickets', 'tickets_short_code_status')",
