@@ -27,6 +27,7 @@
 **   save NAME             remember the ticket of the registration on screen
 **   scan-saved NAME [alter N]  scan-device the remembered ticket's payload
 **   code-saved NAME       type the remembered ticket's short code on the code screen's keys
+**   keys-code CODE        type CODE on the code screen's keys
 **   cancel-saved NAME     cancel the remembered ticket (as staff or sync would)
 **   bench-scans FILE      scan-device each line of FILE; print scan-to-frame latencies
 **                         (benchmarks: figures, never a pass/fail)
@@ -670,6 +671,12 @@ static void run_line(struct replay *r, char *line)
         scan_from(r, cmd[5] == 'f', rest ? rest : "", text, sizeof text);
     } else if (strcmp(cmd, "save") == 0) {
         save_ticket(r, rest ? rest : "");
+    } else if (strcmp(cmd, "keys-code") == 0) {
+        for (const char *c = rest ? rest : ""; *c && r->failures == 0; c++) {
+            char id[16];
+            snprintf(id, sizeof id, "key:%c", *c);
+            press(r, id, 0);
+        }
     } else if (strcmp(cmd, "code-saved") == 0 || strcmp(cmd, "cancel-saved") == 0) {
         const struct ticket *t = saved(r, rest ? rest : "");
         if (t && cmd[0] == 'c' && cmd[1] == 'a') {
