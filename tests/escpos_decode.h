@@ -21,6 +21,7 @@
 #ifndef BORNE_TESTS_ESCPOS_DECODE_H
 #define BORNE_TESTS_ESCPOS_DECODE_H
 
+#include <errno.h>
 #include <iconv.h>
 #include <setjmp.h>
 #include <png.h>
@@ -494,6 +495,54 @@ static inline bool escpos_image_ink(const struct dec_image *im, int *x0, int *y0
     return *x1 >= 0;
 }
 
+/* Write a w x h 8-bit grey PNG to f, which the caller opened for writing and closes: row y is
+** filled by row_of(ctx, y, row) with w bytes, 0 black and 255 white. Returns false if libpng
+** failed (a full disk, no memory). */
+static inline bool escpos_grey_png_write(FILE *f, int w, int h,
+                                         void (*row_of)(const void *ctx, int y, uint8_t *row),
+                                         const void *ctx)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    uint8_t *row = malloc((size_t)w);
+    volatile bool ok = png && info && row;
+    if (ok && setjmp(png_jmpbuf(png)))
+        ok = false;
+    else if (ok) {
+        png_init_io(png, f);
+        png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_GRAY,
+                     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(png, info);
+        for (int y = 0; y < h; y++) {
+            row_of(ctx, y, row);
+            png_write_row(png, row);
+        }
+        png_write_end(png, NULL);
+    }
+    png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
+    free(row);
+    return ok;
+}
+
+/* A picture drawn with a white border and each dot scale pixels square. */
+struct dec_png_picture {
+    const struct dec_image *im;
+    int border, scale, w;
+};
+
+static inline void dec_png_picture_row(const void *ctx, int y, uint8_t *row)
+{
+    const struct dec_png_picture *p = ctx;
+    const struct dec_image *im = p->im;
+    size_t rb = ((size_t)im->w + 7) / 8;
+    memset(row, 255, (size_t)p->w);
+    int sy = (y - p->border) / p->scale;
+    if (y >= p->border && sy < im->h)
+        for (int x = 0; x < im->w; x++)
+            if (im->bits[(size_t)sy * rb + (size_t)x / 8] & (0x80 >> (x % 8)))
+                memset(row + p->border + x * p->scale, 0, (size_t)p->scale);
+}
+
 /* Write a picture as an 8-bit grey PNG with border white pixels around it and each dot scale
 ** pixels square, so that zbarimg, which wants a quiet zone, can read a QR code in it.
 ** Returns false if the file cannot be written. */
@@ -503,35 +552,38 @@ static inline bool escpos_image_write_png(const struct dec_image *im, int border
     FILE *f = fopen(path, "wb");
     if (!f)
         return false;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    int W = im->w * scale + 2 * border, H = im->h * scale + 2 * border;
-    uint8_t *row = malloc((size_t)W);
-    volatile bool ok = png && info && row;
-    if (ok && setjmp(png_jmpbuf(png)))
-        ok = false;
-    else if (ok) {
-        png_init_io(png, f);
-        png_set_IHDR(png, info, (png_uint_32)W, (png_uint_32)H, 8, PNG_COLOR_TYPE_GRAY,
-                     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-        png_write_info(png, info);
-        size_t rb = ((size_t)im->w + 7) / 8;
-        for (int y = 0; y < H; y++) {
-            memset(row, 255, (size_t)W);
-            int sy = (y - border) / scale;
-            if (y >= border && sy < im->h)
-                for (int x = 0; x < im->w; x++)
-                    if (im->bits[(size_t)sy * rb + (size_t)x / 8] & (0x80 >> (x % 8)))
-                        memset(row + border + x * scale, 0, (size_t)scale);
-            png_write_row(png, row);
-        }
-        png_write_end(png, NULL);
-    }
-    png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
-    free(row);
+    struct dec_png_picture p = {im, border, scale, im->w * scale + 2 * border};
+    bool ok = escpos_grey_png_write(f, p.w, im->h * scale + 2 * border, dec_png_picture_row, &p);
     if (fclose(f) != 0)
         ok = false;
     return ok;
+}
+
+/* The largest job file the tools read: a ticket is a few KiB, so this only stops a wrong file
+** from filling the memory. */
+#define ESCPOS_JOB_FILE_MAX (4u * 1024u * 1024u)
+
+/* Read a whole job file for a tool (escpos_read, ticket_png): a malloc'ed copy the caller frees,
+** *len its size. NULL, after "<prog>: <path>: <why>" on stderr, if the file cannot be opened,
+** is larger than ESCPOS_JOB_FILE_MAX, or memory ran out. */
+static inline uint8_t *escpos_job_read(const char *prog, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+        return NULL;
+    }
+    uint8_t *data = malloc(ESCPOS_JOB_FILE_MAX);
+    size_t n = data ? fread(data, 1, ESCPOS_JOB_FILE_MAX, f) : 0;
+    bool too_big = data && n == ESCPOS_JOB_FILE_MAX && fgetc(f) != EOF;
+    fclose(f);
+    if (!data || too_big) {
+        fprintf(stderr, "%s: %s: %s\n", prog, path, too_big ? "larger than 4 MiB" : "no memory");
+        free(data);
+        return NULL;
+    }
+    *len = n;
+    return data;
 }
 
 #endif

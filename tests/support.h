@@ -64,4 +64,37 @@ static inline void support_remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/* The guard of tests that wait on threads, sockets and devices: alarm() kills a test that hangs
+** this long. A guard, not a timing: nothing asserts how long a step took. */
+#define SUPPORT_GUARD_S 120
+
+/* cmocka setup and teardown that arm and disarm the guard around each test. */
+static inline int support_guard_setup(void **state)
+{
+    (void)state;
+    alarm(SUPPORT_GUARD_S);
+    return 0;
+}
+
+static inline int support_guard_teardown(void **state)
+{
+    (void)state;
+    alarm(0);
+    return 0;
+}
+
+/* A ticket payload as the ticket module makes it: "B1" and 170 base32 characters, the same for
+** the same seed. out holds at least 173 bytes. Only its shape is real (it is not signed): what
+** the scanner tests need, which never verify it. */
+static inline void support_make_payload(char *out, unsigned seed)
+{
+    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    strcpy(out, "B1");
+    for (int i = 0; i < 170; i++) {
+        seed = seed * 1103515245u + 12345u;
+        out[2 + i] = b32[(seed >> 16) % 32];
+    }
+    out[172] = '\0';
+}
+
 #endif

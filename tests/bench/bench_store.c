@@ -9,18 +9,7 @@
 #include "store/store.h"
 #include "ticket/ids.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "bench.h"
 
 int main(int argc, char **argv)
 {
@@ -59,18 +48,15 @@ int main(int argc, char **argv)
         snprintf(req.first_name, sizeof req.first_name, "Visiteur");
         snprintf(req.last_name, sizeof req.last_name, "Numéro %d", i);
         req.now = time(NULL);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         enum borne_err err = store_register(st, &req, &reg);
-        ms[i] = now_ms() - t0;
+        ms[i] = bench_now_ms() - t0;
         if (err != BORNE_OK) {
             fprintf(stderr, "bench_store: %s: %s\n", borne_err_str(err), store_errmsg(st));
             return 1;
         }
     }
-    qsort(ms, (size_t)n, sizeof *ms, cmp);
-    printf("registration committed (WAL, synchronous=FULL) over %d: median %.2f ms, p95 %.2f ms, "
-           "p99 %.2f ms, max %.2f ms (%s)\n",
-           n, ms[n / 2], ms[n * 95 / 100], ms[n * 99 / 100], ms[n - 1], dir);
+    bench_report("registration committed (WAL, synchronous=FULL)", ms, n, dir);
     free(ms);
     store_close(st);
     char side[600];

@@ -23,27 +23,9 @@
 #include "ticket/ids.h"
 #include "ticket/payload.h"
 
+#include "bench.h"
+
 #define RUNS 1000
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static void report(const char *what, double *ms, int n)
-{
-    qsort(ms, (size_t)n, sizeof *ms, cmp);
-    printf("%s over %d: median %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms\n", what, n,
-           ms[n / 2], ms[n * 95 / 100], ms[n * 99 / 100], ms[n - 1]);
-}
 
 static void die(const char *what, struct store *st)
 {
@@ -102,7 +84,7 @@ int main(int argc, char **argv)
         char payload[TICKET_PAYLOAD_MAX], code[BORNE_SHORT_CODE_MAX];
         ticket_random_id(c.ticket_id);
         ticket_short_code_new(code);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         struct escpos_buf b;
         escpos_buf_init(&b);
         struct ticket_print tp = {
@@ -121,13 +103,13 @@ int main(int argc, char **argv)
         if (ticket_payload_sign(&c, sk, payload, sizeof payload) != BORNE_OK ||
             ticket_job_build(&tp, &b) != BORNE_OK)
             die("ticket", NULL);
-        ms[i] = now_ms() - t0;
+        ms[i] = bench_now_ms() - t0;
         job_len = b.len;
         escpos_buf_deinit(&b);
     }
     char what[128];
     snprintf(what, sizeof what, "ticket signed and ESC/POS job built (80 mm, %zu bytes)", job_len);
-    report(what, ms, RUNS);
+    bench_report(what, ms, RUNS, NULL);
 
     /* 2. The store filled in one transaction, through SQLite directly: this is set-up. */
     sqlite3 *db;
@@ -140,7 +122,7 @@ int main(int argc, char **argv)
                            -1, &ins, NULL) != SQLITE_OK)
         die(sqlite3_errmsg(db), NULL);
     char(*payloads)[TICKET_PAYLOAD_MAX] = calloc(2 * RUNS, TICKET_PAYLOAD_MAX);
-    double t_fill = now_ms();
+    double t_fill = bench_now_ms();
     for (int i = 0; i < n; i++) {
         char payload[TICKET_PAYLOAD_MAX], code[BORNE_SHORT_CODE_MAX];
         ticket_random_id(c.ticket_id);
@@ -164,7 +146,7 @@ int main(int argc, char **argv)
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         die(sqlite3_errmsg(db), NULL);
     sqlite3_close(db);
-    printf("store filled with %d signed tickets in %.1f s\n", n, (now_ms() - t_fill) / 1000);
+    printf("store filled with %d signed tickets in %.1f s\n", n, (bench_now_ms() - t_fill) / 1000);
 
     int welcome = 0;
     for (int i = 0; i < RUNS; i++) {
@@ -175,7 +157,7 @@ int main(int argc, char **argv)
         ticket_random_id(req.event_id);
         req.now = now;
         req.window.opens_before_s = 1800;
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         struct ticket_claim got;
         if (ticket_payload_verify(payloads[i], strlen(payloads[i]), lookup, st, &got) != PAYLOAD_OK)
             die("verify", st);
@@ -184,13 +166,13 @@ int main(int argc, char **argv)
         memcpy(req.device_id, got.device_id, sizeof req.device_id);
         if (store_checkin(st, &req, &res) != BORNE_OK)
             die("checkin", st);
-        ms[i] = now_ms() - t0;
+        ms[i] = bench_now_ms() - t0;
         welcome += res.verdict == VERDICT_WELCOME;
     }
     snprintf(what, sizeof what,
              "scan checked (verify + check-in committed, %d tickets stored; %d welcome)", n,
              welcome);
-    report(what, ms, RUNS);
+    bench_report(what, ms, RUNS, NULL);
 
     if (out_path) {
         FILE *f = fopen(out_path, "w");

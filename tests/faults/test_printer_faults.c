@@ -26,8 +26,8 @@
 
 #include "fake_printer.h"
 #include "support.h"
+#include "support_printer.h"
 
-#define GUARD_S 120
 #define WAIT_MS 30000
 #define BIG (16u * 1024u * 1024u) /* larger than loopback's send buffer can swallow */
 
@@ -48,36 +48,13 @@ static uint8_t *random_job(size_t n)
     return b;
 }
 
-static void uri_of(struct fake_printer *f, struct printer_uri *u)
-{
-    char text[96], why[160];
-    fake_printer_uri(f, text, sizeof text);
-    if (printer_uri_parse(text, u, why, sizeof why) != BORNE_OK)
-        fail_msg("%s: %s", text, why);
-}
-
-static int setup_guard(void **state)
-{
-    (void)state;
-    alarm(GUARD_S);
-    return 0;
-}
-
-static int teardown_guard(void **state)
-{
-    (void)state;
-    alarm(0);
-    return 0;
-}
-
 static void test_unplugged_mid_job(void **state)
 {
     (void)state;
     enum { CUT = 100000 };
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_UNPLUG_AFTER, CUT), 0);
     struct printer_uri u;
-    uri_of(&f, &u);
+    fake_start(&f, FAKE_UNPLUG_AFTER, CUT, &u);
 
     uint8_t *job = random_job(BIG);
     struct printer_status st;
@@ -100,54 +77,30 @@ static void test_unplugged_mid_job(void **state)
     fake_printer_stop(&f);
 }
 
-/* What the worker reported, for the test below. */
-struct faults_box {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct printer_report r;
-    int n;
-};
-
-static void faults_collect(void *ctx, const struct printer_report *r)
-{
-    struct faults_box *b = ctx;
-    pthread_mutex_lock(&b->mu);
-    b->r = *r;
-    b->n++;
-    pthread_cond_broadcast(&b->cv);
-    pthread_mutex_unlock(&b->mu);
-}
-
 static void test_unplugged_mid_job_reported_by_worker(void **state)
 {
     (void)state;
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_UNPLUG_AFTER, 5000), 0);
     struct printer_uri u;
-    uri_of(&f, &u);
+    fake_start(&f, FAKE_UNPLUG_AFTER, 5000, &u);
 
-    struct faults_box box = {.n = 0};
-    pthread_mutex_init(&box.mu, NULL);
-    pthread_cond_init(&box.cv, NULL);
+    struct collector c;
+    collector_init(&c);
     struct printer_worker *w = NULL;
-    assert_int_equal(printer_worker_start(&u, faults_collect, &box, &w), BORNE_OK);
+    assert_int_equal(printer_worker_start(&u, collect, &c, &w), BORNE_OK);
 
     uint8_t *job = random_job(BIG);
     assert_int_equal(printer_worker_submit(w, 77, job, BIG), BORNE_OK);
     free(job);
-    pthread_mutex_lock(&box.mu);
-    while (box.n == 0)
-        pthread_cond_wait(&box.cv, &box.mu); /* the alarm guards this wait */
-    pthread_mutex_unlock(&box.mu);
+    assert_int_equal(collector_wait(&c, 1, WAIT_MS), 1);
     printer_worker_stop(w);
 
-    assert_int_equal(box.n, 1);
-    assert_int_equal(box.r.job_id, 77);
-    assert_int_equal(box.r.err, BORNE_ERR_IO);
-    assert_int_equal(box.r.status.state, PRINTER_OFFLINE);
-    assert_contains(box.r.status.detail, "of 16777216 bytes");
-    pthread_cond_destroy(&box.cv);
-    pthread_mutex_destroy(&box.mu);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.r[0].job_id, 77);
+    assert_int_equal(c.r[0].err, BORNE_ERR_IO);
+    assert_int_equal(c.r[0].status.state, PRINTER_OFFLINE);
+    assert_contains(c.r[0].status.detail, "of 16777216 bytes");
+    collector_deinit(&c);
     fake_printer_stop(&f);
 }
 
@@ -155,9 +108,8 @@ static void test_stalled_printer_times_out(void **state)
 {
     (void)state;
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_STALL, 0), 0);
     struct printer_uri u;
-    uri_of(&f, &u);
+    fake_start(&f, FAKE_STALL, 0, &u);
 
     uint8_t *job = random_job(BIG);
     struct printer_status st;
@@ -178,9 +130,8 @@ static void test_large_job_intact(void **state)
 {
     (void)state;
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_READY, 0), 0);
     struct printer_uri u;
-    uri_of(&f, &u);
+    fake_start(&f, FAKE_READY, 0, &u);
 
     size_t n = 1u << 20;
     uint8_t *job = random_job(n);
@@ -204,7 +155,7 @@ static void test_large_job_intact_over_pty(void **state)
         skip();
     }
     struct printer_uri u;
-    uri_of(&f, &u);
+    fake_uri(&f, &u);
     size_t n = 1u << 20;
     uint8_t *job = random_job(n);
     struct printer_status st;
@@ -220,26 +171,21 @@ static void test_large_job_intact_over_pty(void **state)
 static void test_vanished_device(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/borne-printer-XXXXXX", path[96], text[128], why[160];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/lp0", dir);
-    assert_int_equal(mkfifo(path, 0600), 0);
-    snprintf(text, sizeof text, "usb:%s", path);
-    struct printer_uri u;
-    assert_int_equal(printer_uri_parse(text, &u, why, sizeof why), BORNE_OK);
+    struct printer_dir d;
+    printer_dir_make(&d, "usb", "lp0", true);
 
     /* The node was there when the address was read; udev removed it since. */
-    assert_int_equal(unlink(path), 0);
+    assert_int_equal(unlink(d.path), 0);
     struct printer_status st;
-    assert_int_equal(printer_query(&u, 1000, &st), BORNE_OK);
+    assert_int_equal(printer_query(&d.u, 1000, &st), BORNE_OK);
     assert_int_equal(st.state, PRINTER_OFFLINE);
     assert_contains(st.detail, "not plugged in");
     uint8_t job[] = "ticket";
-    assert_int_equal(printer_send(&u, job, 6, 1000, &st), BORNE_ERR_IO);
+    assert_int_equal(printer_send(&d.u, job, 6, 1000, &st), BORNE_ERR_IO);
     assert_int_equal(st.state, PRINTER_OFFLINE);
     assert_contains(st.detail, "not plugged in");
-    assert_int_equal(access(path, F_OK), -1); /* nothing was created in its place */
-    support_remove_dir(dir);
+    assert_int_equal(access(d.path, F_OK), -1); /* nothing was created in its place */
+    support_remove_dir(d.dir);
 }
 
 /* A reader that takes a little and goes away, as a printer unplugged mid-job. */
@@ -273,15 +219,10 @@ static void test_reader_gone_no_sigpipe(void **state)
     assert_int_equal(sigaction(SIGPIPE, NULL, &sa), 0);
     assert_true(sa.sa_handler == SIG_DFL);
 
-    char dir[] = "/tmp/borne-printer-XXXXXX", path[96], text[128], why[160];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/pipe", dir);
-    assert_int_equal(mkfifo(path, 0600), 0);
-    snprintf(text, sizeof text, "file:%s", path);
-    struct printer_uri u;
-    assert_int_equal(printer_uri_parse(text, &u, why, sizeof why), BORNE_OK);
+    struct printer_dir d;
+    printer_dir_make(&d, "file", "pipe", true);
 
-    struct quitter q = {.fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
+    struct quitter q = {.fd = open(d.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
     assert_true(q.fd >= 0);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, quitter_main, &q), 0);
@@ -289,7 +230,7 @@ static void test_reader_gone_no_sigpipe(void **state)
     size_t n = 1u << 20;
     uint8_t *job = random_job(n);
     struct printer_status st;
-    enum borne_err err = printer_send(&u, job, n, 30000, &st);
+    enum borne_err err = printer_send(&d.u, job, n, 30000, &st);
     pthread_join(t, NULL);
     assert_int_equal(err, BORNE_ERR_IO);
     assert_int_equal(st.state, PRINTER_OFFLINE);
@@ -302,25 +243,29 @@ static void test_reader_gone_no_sigpipe(void **state)
     assert_false(sigismember(&pending, SIGPIPE));
 
     /* With no reader at all, the open fails at once instead of blocking. */
-    assert_int_equal(printer_send(&u, job, 100, 30000, &st), BORNE_ERR_IO);
+    assert_int_equal(printer_send(&d.u, job, 100, 30000, &st), BORNE_ERR_IO);
     assert_int_equal(st.state, PRINTER_OFFLINE);
     free(job);
-    support_remove_dir(dir);
+    support_remove_dir(d.dir);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_unplugged_mid_job, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_unplugged_mid_job_reported_by_worker, setup_guard,
-                                        teardown_guard),
-        cmocka_unit_test_setup_teardown(test_stalled_printer_times_out, setup_guard,
-                                        teardown_guard),
-        cmocka_unit_test_setup_teardown(test_large_job_intact, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_large_job_intact_over_pty, setup_guard,
-                                        teardown_guard),
-        cmocka_unit_test_setup_teardown(test_vanished_device, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_reader_gone_no_sigpipe, setup_guard, teardown_guard),
+        cmocka_unit_test_setup_teardown(test_unplugged_mid_job, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_unplugged_mid_job_reported_by_worker,
+                                        support_guard_setup, support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_stalled_printer_times_out, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_large_job_intact, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_large_job_intact_over_pty, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_vanished_device, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_reader_gone_no_sigpipe, support_guard_setup,
+                                        support_guard_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

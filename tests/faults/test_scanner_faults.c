@@ -37,7 +37,6 @@
 
 #include "support.h"
 
-#define GUARD_S 120
 #define WAIT_MS 20000
 #define GAP_MS 1000 /* the default gap, used by these tests */
 
@@ -179,17 +178,6 @@ static void assert_logs_keep_secret(struct box *b, const char *payload)
 
 /* ---- inputs -------------------------------------------------------------------------------- */
 
-static void make_payload(char *out, unsigned seed)
-{
-    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    strcpy(out, "B1");
-    for (int i = 0; i < 170; i++) {
-        seed = seed * 1103515245u + 12345u;
-        out[2 + i] = b32[(seed >> 16) % 32];
-    }
-    out[172] = '\0';
-}
-
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -325,6 +313,34 @@ static struct scanner *start(struct box *b, const char *evdev, const char *seria
     return s;
 }
 
+/* Type payload number seed into the evdev FIFO w: it must come out whole, as scan i. */
+static void scan_typed(struct box *b, int w, int i, char *payload, unsigned seed)
+{
+    support_make_payload(payload, seed);
+    type_into(w, payload);
+    assert_scan(b, i, payload, SCAN_SOURCE_EVDEV);
+}
+
+/* Send payload number seed on fd as a line ended by eol: it must come out whole, as scan i. */
+static void scan_line(struct box *b, int fd, int i, char *payload, unsigned seed, const char *eol)
+{
+    char line[256];
+    support_make_payload(payload, seed);
+    snprintf(line, sizeof line, "%s%s", payload, eol);
+    write_all(fd, line, strlen(line));
+    assert_scan(b, i, payload, SCAN_SOURCE_SERIAL);
+}
+
+/* A pty master; its slave (ptsname()) stands in for a serial scanner's tty. */
+static int pty_master(void)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    return master;
+}
+
 /* ---- evdev through a FIFO ------------------------------------------------------------------ */
 
 static void test_evdev_fifo(void **state)
@@ -339,9 +355,7 @@ static void test_evdev_fifo(void **state)
     int w = open_writer(t.fifo);
 
     char payload[200];
-    make_payload(payload, 1);
-    type_into(w, payload);
-    assert_scan(&b, 0, payload, SCAN_SOURCE_EVDEV);
+    scan_typed(&b, w, 0, payload, 1);
 
     /* Autorepeats, stray releases and a spoiled line in between: only the good scan. */
     static struct input_event evs[64];
@@ -351,9 +365,7 @@ static void test_evdev_fifo(void **state)
     n = put_key(evs, n, KEY_F5, 1);
     n = put_key(evs, n, KEY_ENTER, 1);
     write_all(w, evs, n * sizeof evs[0]);
-    make_payload(payload, 2);
-    type_into(w, payload);
-    assert_scan(&b, 1, payload, SCAN_SOURCE_EVDEV);
+    scan_typed(&b, w, 1, payload, 2);
     assert_int_equal(scans_so_far(&b), 2);
     assert_true(wait_logs(&b, "scan dropped (" SCAN_WHY_UNKNOWN_KEY "); it began \"a\"", 1));
 
@@ -393,10 +405,7 @@ static size_t make_garbage(uint8_t *buf, size_t n)
 static void test_serial_pty(void **state)
 {
     (void)state;
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    assert_true(master >= 0);
-    assert_int_equal(grantpt(master), 0);
-    assert_int_equal(unlockpt(master), 0);
+    int master = pty_master();
     char slave[128];
     snprintf(slave, sizeof slave, "%s", ptsname(master));
 
@@ -415,29 +424,23 @@ static void test_serial_pty(void **state)
     assert_int_equal(tio.c_cflag & CSIZE, CS8);
     assert_int_equal(cfgetispeed(&tio), B9600);
 
-    char line[256], payload[200];
+    char payload[200];
     int i = 0;
 
     /* A scan, CRLF. */
-    make_payload(payload, 10);
-    snprintf(line, sizeof line, "%s\r\n", payload);
-    write_all(master, line, strlen(line));
-    assert_scan(&b, i++, payload, SCAN_SOURCE_SERIAL);
+    scan_line(&b, master, i++, payload, 10, "\r\n");
 
     /* Binary garbage, then a valid line: only the valid one. Scans come in order, so any
     ** garbage that came out would be before it. */
     static uint8_t garbage[4096 + 2];
     size_t g = make_garbage(garbage, 4096);
     write_all(master, garbage, g);
-    make_payload(payload, 11);
-    snprintf(line, sizeof line, "%s\r", payload);
-    write_all(master, line, strlen(line));
-    assert_scan(&b, i++, payload, SCAN_SOURCE_SERIAL);
+    scan_line(&b, master, i++, payload, 11, "\r");
     assert_int_equal(scans_so_far(&b), i);
     assert_true(wait_logs(&b, SCAN_WHY_NOT_ASCII, 3));
 
     /* A slow scanner: 20 ms a character, well under the gap. */
-    make_payload(payload, 12);
+    support_make_payload(payload, 12);
     for (const char *p = payload; *p; p++) {
         write_all(master, p, 1);
         sleep_ms(20);
@@ -449,10 +452,7 @@ static void test_serial_pty(void **state)
     ** next. */
     write_all(master, "B1HALFREAD", 10);
     sleep_ms(GAP_MS + 500);
-    make_payload(payload, 13);
-    snprintf(line, sizeof line, "%s\r\n", payload);
-    write_all(master, line, strlen(line));
-    assert_scan(&b, i++, payload, SCAN_SOURCE_SERIAL);
+    scan_line(&b, master, i++, payload, 13, "\r\n");
     assert_true(wait_logs(&b, "(" SCAN_WHY_PAUSE "); it began \"B1HALFRE\"", 1));
 
     /* 100 KiB without an end of line: dropped; after a pause the next scan is whole. */
@@ -462,20 +462,14 @@ static void test_serial_pty(void **state)
         burst[k] = (char)('A' + k % 26);
     write_all(master, burst, BURST);
     sleep_ms(GAP_MS + 500);
-    make_payload(payload, 14);
-    snprintf(line, sizeof line, "%s\r", payload);
-    write_all(master, line, strlen(line));
-    assert_scan(&b, i++, payload, SCAN_SOURCE_SERIAL);
+    scan_line(&b, master, i++, payload, 14, "\r");
     assert_true(wait_logs(&b, SCAN_WHY_TOO_LONG, 1));
 
     /* The same burst ended by CRLF, and a scan right behind it. */
     burst[BURST] = '\r';
     burst[BURST + 1] = '\n';
     write_all(master, burst, BURST + 2);
-    make_payload(payload, 15);
-    snprintf(line, sizeof line, "%s\r\n", payload);
-    write_all(master, line, strlen(line));
-    assert_scan(&b, i++, payload, SCAN_SOURCE_SERIAL);
+    scan_line(&b, master, i++, payload, 15, "\r\n");
     assert_true(wait_logs(&b, SCAN_WHY_TOO_LONG, 2));
     assert_int_equal(scans_so_far(&b), i);
 
@@ -528,9 +522,7 @@ static void test_unplug_replug(void **state)
     assert_true(wait_logs(&b, "opened", 1));
     int w = open_writer(t.fifo);
     char payload[200];
-    make_payload(payload, 20);
-    type_into(w, payload);
-    assert_scan(&b, 0, payload, SCAN_SOURCE_EVDEV);
+    scan_typed(&b, w, 0, payload, 20);
 
     /* Unplugged: the device node goes, the reader sees the end of file. */
     assert_int_equal(unlink(t.fifo), 0);
@@ -542,18 +534,14 @@ static void test_unplug_replug(void **state)
     assert_int_equal(mkfifo(t.fifo, 0600), 0);
     w = open_writer(t.fifo);
     assert_true(wait_logs(&b, ": back", 1));
-    make_payload(payload, 21);
-    type_into(w, payload);
-    assert_scan(&b, 1, payload, SCAN_SOURCE_EVDEV);
+    scan_typed(&b, w, 1, payload, 21);
 
     /* The writer goes and comes back without the node going (a FIFO's EOF). */
     close(w);
     assert_true(wait_logs(&b, "lost (end of file)", 2));
     w = open_writer(t.fifo);
     assert_true(wait_logs(&b, ": back", 2));
-    make_payload(payload, 22);
-    type_into(w, payload);
-    assert_scan(&b, 2, payload, SCAN_SOURCE_EVDEV);
+    scan_typed(&b, w, 2, payload, 22);
 
     scanner_stop(s);
     close(w);
@@ -583,9 +571,7 @@ static void test_missing_at_start(void **state)
     int w = open_writer(t.fifo);
     assert_true(wait_logs(&b, "opened", 1));
     char payload[200];
-    make_payload(payload, 30);
-    type_into(w, payload);
-    assert_scan(&b, 0, payload, SCAN_SOURCE_EVDEV);
+    scan_typed(&b, w, 0, payload, 30);
     scanner_stop(s);
     close(w);
     box_deinit(&b);
@@ -601,10 +587,7 @@ static void test_stop_while_idle(void **state)
     ** guard alarm is what fails this test if stop hangs. */
     struct tmp t;
     tmp_make(&t);
-    int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    assert_true(master >= 0);
-    assert_int_equal(grantpt(master), 0);
-    assert_int_equal(unlockpt(master), 0);
+    int master = pty_master();
     struct box b;
     box_init(&b);
     struct scanner *s = start(&b, t.fifo, ptsname(master), 100);
@@ -657,32 +640,25 @@ static void test_start_refused(void **state)
     box_deinit(&b);
 }
 
-static int setup_guard(void **state)
-{
-    (void)state;
-    alarm(GUARD_S);
-    return 0;
-}
-
-static int teardown_guard(void **state)
-{
-    (void)state;
-    alarm(0);
-    return 0;
-}
-
 int main(void)
 {
     /* The test writes to FIFOs whose reader may go; the kiosk itself never writes to them. */
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_evdev_fifo, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_serial_pty, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_serial_fifo, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_unplug_replug, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_missing_at_start, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_stop_while_idle, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_start_refused, setup_guard, teardown_guard),
+        cmocka_unit_test_setup_teardown(test_evdev_fifo, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_serial_pty, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_serial_fifo, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_unplug_replug, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_missing_at_start, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_stop_while_idle, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_start_refused, support_guard_setup,
+                                        support_guard_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,6 +31,7 @@
 
 #include "support.h"
 #include "support_sql.h"
+#include "support_store.h"
 
 #define NOW 1767258000 /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
@@ -46,14 +47,10 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/borne-test-XXXXXX");
-    if (!mkdtemp(fx->dir)) {
+    if (!fx || !support_store_make(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, NULL)) {
         free(fx);
         return -1;
     }
-    snprintf(fx->path, sizeof fx->path, "%s/borne.db", fx->dir);
     *state = fx;
     return 0;
 }

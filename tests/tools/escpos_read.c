@@ -20,32 +20,10 @@
 
 #include "escpos_decode.h"
 
-#define JOB_MAX (4u * 1024u * 1024u)
-
 static int usage(void)
 {
     fprintf(stderr, "usage: escpos_read IN.bin [--paper 58|80] [--text OUT.txt] [--qr OUT.png]\n");
     return 2;
-}
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "escpos_read: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    uint8_t *data = malloc(JOB_MAX);
-    size_t n = data ? fread(data, 1, JOB_MAX, f) : 0;
-    bool too_big = data && n == JOB_MAX && fgetc(f) != EOF;
-    fclose(f);
-    if (!data || too_big) {
-        fprintf(stderr, "escpos_read: %s: %s\n", path, too_big ? "larger than 4 MiB" : "no memory");
-        free(data);
-        return NULL;
-    }
-    *len = n;
-    return data;
 }
 
 static bool write_text(const struct escpos_doc *doc, const char *path)
@@ -91,7 +69,7 @@ int main(int argc, char **argv)
     if (!in)
         return usage();
     size_t len = 0;
-    uint8_t *data = read_file(in, &len);
+    uint8_t *data = escpos_job_read("escpos_read", in, &len);
     if (!data)
         return 1;
     if (dots == 0)

@@ -23,30 +23,9 @@
 #include "escpos_decode.h"
 
 #define FONT_DIR "/usr/share/fonts/truetype/open-sans/"
-#define JOB_MAX (4u * 1024u * 1024u)
 /* Open Sans at this size fills a 24-dot Font A cell: capitals about 15 dots tall. */
 #define FONT_PT 21
 #define TOP_MARGIN 16
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "ticket_png: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    uint8_t *data = malloc(JOB_MAX);
-    size_t n = data ? fread(data, 1, JOB_MAX, f) : 0;
-    bool too_big = data && n == JOB_MAX && fgetc(f) != EOF;
-    fclose(f);
-    if (!data || too_big) {
-        fprintf(stderr, "ticket_png: %s: %s\n", path, too_big ? "larger than 4 MiB" : "no memory");
-        free(data);
-        return NULL;
-    }
-    *len = n;
-    return data;
-}
 
 /* Fonts by size multiplier (1..8) and weight, opened when first needed. */
 static TTF_Font *fonts[2][9];
@@ -104,6 +83,19 @@ static void draw_image(SDL_Surface *paper, const struct dec_image *im)
     }
 }
 
+/* Row y of the paper in grey: the eye's weights of red, green and blue. */
+static void paper_row(const void *ctx, int y, uint8_t *row)
+{
+    const SDL_Surface *paper = ctx;
+    const uint32_t *src =
+        (const uint32_t *)((const uint8_t *)paper->pixels + (size_t)y * paper->pitch);
+    for (int x = 0; x < paper->w; x++) {
+        uint8_t r, g, b;
+        SDL_GetRGB(src[x], paper->format, &r, &g, &b);
+        row[x] = (uint8_t)((r * 3 + g * 6 + b) / 10);
+    }
+}
+
 /* Write the paper as an 8-bit grey PNG. */
 static bool write_png(SDL_Surface *paper, const char *path)
 {
@@ -112,32 +104,7 @@ static bool write_png(SDL_Surface *paper, const char *path)
         fprintf(stderr, "ticket_png: %s: %s\n", path, strerror(errno));
         return false;
     }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    uint8_t *row = malloc((size_t)paper->w);
-    volatile bool ok = png && info && row;
-    if (ok && setjmp(png_jmpbuf(png))) {
-        ok = false;
-    } else if (ok) {
-        png_init_io(png, f);
-        png_set_IHDR(png, info, (png_uint_32)paper->w, (png_uint_32)paper->h, 8,
-                     PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                     PNG_FILTER_TYPE_DEFAULT);
-        png_write_info(png, info);
-        for (int y = 0; y < paper->h; y++) {
-            const uint32_t *src =
-                (const uint32_t *)((const uint8_t *)paper->pixels + (size_t)y * paper->pitch);
-            for (int x = 0; x < paper->w; x++) {
-                uint8_t r, g, b;
-                SDL_GetRGB(src[x], paper->format, &r, &g, &b);
-                row[x] = (uint8_t)((r * 3 + g * 6 + b) / 10);
-            }
-            png_write_row(png, row);
-        }
-        png_write_end(png, NULL);
-    }
-    png_destroy_write_struct(png ? &png : NULL, info ? &info : NULL);
-    free(row);
+    bool ok = escpos_grey_png_write(f, paper->w, paper->h, paper_row, paper);
     if (fclose(f) != 0)
         ok = false;
     if (!ok)
@@ -152,7 +119,7 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t len = 0;
-    uint8_t *data = read_file(argv[1], &len);
+    uint8_t *data = escpos_job_read("ticket_png", argv[1], &len);
     if (!data)
         return 1;
     int dots =

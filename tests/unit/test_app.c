@@ -18,6 +18,7 @@
 #include "core/app.h"
 
 #include "support.h"
+#include "support_app.h"
 
 #define TODAY0 1795388400LL    /* 2026-11-23 00:00 CET */
 #define TOMORROW0 1795474800LL /* 2026-11-24 00:00 CET */
@@ -88,53 +89,6 @@ static void build_catalogue(struct session *cat)
         make_session("s-tomorrow", TOMORROW0 + 10 * 3600, TOMORROW0 + 12 * 3600, 12, 0, "");
 }
 
-static void reduce(struct app_state *s, struct action a)
-{
-    app_reduce(s, &a);
-}
-
-/* What the loop does after running an effect. */
-static void clear_effect(struct app_state *s)
-{
-    s->effect = EFFECT_NONE;
-}
-
-static void load(struct app_state *s, const struct session *cat, size_t n)
-{
-    reduce(s, (struct action){.kind = ACT_CATALOGUE, .sessions = cat, .n = n});
-}
-
-static void tick(struct app_state *s, int64_t now, int64_t now_ms)
-{
-    reduce(s, (struct action){.kind = ACT_TICK, .now = now, .now_ms = now_ms});
-}
-
-static void touch(struct app_state *s, int64_t now_ms)
-{
-    reduce(s, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
-}
-
-static void type(struct app_state *s, const char *text)
-{
-    reduce(s, (struct action){.kind = ACT_TEXT, .text = text});
-}
-
-static void focus(struct app_state *s, enum field f)
-{
-    reduce(s, (struct action){.kind = ACT_FOCUS, .arg = (int)f});
-}
-
-static void backspace(struct app_state *s, int times)
-{
-    for (int i = 0; i < times; i++)
-        reduce(s, (struct action){.kind = ACT_BACKSPACE});
-}
-
-static void act(struct app_state *s, enum action_kind kind, int arg)
-{
-    reduce(s, (struct action){.kind = kind, .arg = arg});
-}
-
 /* The start state with the test catalogue loaded, as the loop leaves it. */
 static int setup(void **state)
 {
@@ -142,10 +96,7 @@ static int setup(void **state)
     if (!fx)
         return -1;
     build_catalogue(fx->cat);
-    app_init(&fx->s, NOW, NOW_MS);
-    clear_effect(&fx->s);
-    load(&fx->s, fx->cat, N_SESSIONS);
-    clear_effect(&fx->s);
+    start_state(&fx->s, NOW, NOW_MS, fx->cat, N_SESSIONS);
     *state = fx;
     return 0;
 }

@@ -20,6 +20,7 @@
 #include "ticket/ids.h"
 
 #include "support.h"
+#include "support_app.h"
 
 #define TODAY0 1795388400LL /* 2026-11-23 00:00 CET */
 #define NOW (TODAY0 + 10 * 3600)
@@ -51,41 +52,6 @@ static struct session make_session(const char *id, int64_t starts, int64_t ends)
     return ses;
 }
 
-static void reduce(struct app_state *s, struct action a)
-{
-    app_reduce(s, &a);
-}
-
-static void clear_effect(struct app_state *s)
-{
-    s->effect = EFFECT_NONE;
-}
-
-static void act(struct app_state *s, enum action_kind kind, int arg)
-{
-    reduce(s, (struct action){.kind = kind, .arg = arg});
-}
-
-static void tick(struct app_state *s, int64_t now, int64_t now_ms)
-{
-    reduce(s, (struct action){.kind = ACT_TICK, .now = now, .now_ms = now_ms});
-}
-
-static void touch(struct app_state *s, int64_t now_ms)
-{
-    reduce(s, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
-}
-
-static void type(struct app_state *s, const char *text)
-{
-    reduce(s, (struct action){.kind = ACT_TEXT, .text = text});
-}
-
-static void scan(struct app_state *s, const char *text)
-{
-    reduce(s, (struct action){.kind = ACT_SCAN, .text = text});
-}
-
 static int setup(void **state)
 {
     struct fixture *fx = calloc(1, sizeof *fx);
@@ -93,10 +59,7 @@ static int setup(void **state)
         return -1;
     fx->cat[I_OPEN] = make_session("s-open", AT(14, 0), AT(16, 0));
     fx->cat[I_LATER] = make_session("s-later", AT(17, 0), AT(18, 0));
-    app_init(&fx->s, NOW, NOW_MS);
-    clear_effect(&fx->s);
-    reduce(&fx->s, (struct action){.kind = ACT_CATALOGUE, .sessions = fx->cat, .n = N_SESSIONS});
-    clear_effect(&fx->s);
+    start_state(&fx->s, NOW, NOW_MS, fx->cat, N_SESSIONS);
     *state = fx;
     return 0;
 }
@@ -133,7 +96,7 @@ static void to_confirm(struct app_state *s)
     act(s, ACT_START_FORM, 0);
     assert_int_equal(s->screen, SCREEN_FORM);
     type(s, "Marie");
-    reduce(s, (struct action){.kind = ACT_FOCUS, .arg = FIELD_LAST});
+    focus(s, FIELD_LAST);
     type(s, "Curie");
     act(s, ACT_SUBMIT_FORM, 0);
     assert_int_equal(s->screen, SCREEN_CONFIRM);
@@ -511,11 +474,10 @@ static void test_code_screen_typing(void **state)
     assert_string_equal(s->code, "ACDEFHJKM");
 
     /* Backspace: one letter, message gone; harmless on an empty code. */
-    reduce(s, (struct action){.kind = ACT_BACKSPACE});
+    backspace(s, 1);
     assert_string_equal(s->code, "ACDEFHJK");
     assert_int_equal(s->notice, NOTICE_NONE);
-    for (int i = 0; i < 12; i++)
-        reduce(s, (struct action){.kind = ACT_BACKSPACE});
+    backspace(s, 12);
     assert_string_equal(s->code, "");
 
     /* Every letter of the alphabet of ticket/ids.h is typeable, in either case. */
@@ -527,7 +489,7 @@ static void test_code_screen_typing(void **state)
         type(s, one);
         if (s->notice != NOTICE_NONE || strlen(s->code) != 1 || s->code[0] != alphabet[i])
             fail_msg("'%c' of the code alphabet was not taken", alphabet[i]);
-        reduce(s, (struct action){.kind = ACT_BACKSPACE});
+        backspace(s, 1);
     }
 
     /* A long paste stops at nine, with the message. */
@@ -568,7 +530,7 @@ static void test_code_screen_submit(void **state)
     assert_int_equal(s->screen, SCREEN_CODE);
     assert_int_equal(s->notice, NOTICE_BAD_CODE);
     assert_string_equal(s->code, "ACDEFHJKM");
-    reduce(s, (struct action){.kind = ACT_BACKSPACE});
+    backspace(s, 1);
     assert_int_equal(s->notice, NOTICE_NONE);
     type(s, "N");
     act(s, ACT_SUBMIT_CODE, 0);

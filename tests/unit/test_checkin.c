@@ -27,6 +27,7 @@
 
 #include "support.h"
 #include "support_sql.h"
+#include "support_store.h"
 
 /* ---- time ------------------------------------------------------------------------------ */
 
@@ -301,18 +302,7 @@ static void put_catalogue(struct store *st)
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/borne-test-XXXXXX");
-    if (!mkdtemp(fx->dir)) {
-        free(fx);
-        return -1;
-    }
-    snprintf(fx->path, sizeof fx->path, "%s/borne.db", fx->dir);
-    char msg[256];
-    if (store_open(fx->path, &fx->st, msg, sizeof msg) != BORNE_OK) {
-        print_error("setup: %s\n", msg);
-        support_remove_dir(fx->dir);
+    if (!fx || !support_store_make(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, &fx->st)) {
         free(fx);
         return -1;
     }
@@ -324,43 +314,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    store_close(fx->st);
-    support_remove_dir(fx->dir);
+    support_store_remove(fx->dir, fx->st);
     free(fx);
     return 0;
 }
 
-/* ---- raw access to the file ------------------------------------------------------------ */
-
-/* The first column of the first row of sql (one optional text parameter), as text, through a
-** connection of its own. */
-static void sql_text(const char *path, const char *sql, const char *param, char *out, size_t cap)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (param)
-        assert_int_equal(sqlite3_bind_text(stmt, 1, param, -1, SQLITE_TRANSIENT), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    const char *s = (const char *)sqlite3_column_text(stmt, 0);
-    snprintf(out, cap, "%s", s ? s : "(null)");
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-}
-
-static void sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK)
-        print_error("%s: %s\n", sql, err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_close(db);
-    assert_int_equal(rc, SQLITE_OK);
-}
+/* ---- raw access to the file (tests/support_sql.h) -------------------------------------- */
 
 /* Everything a registration or a check-in may write: a refused call must leave it unchanged. */
 struct counts {

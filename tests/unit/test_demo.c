@@ -23,6 +23,7 @@
 #include "store/store.h"
 
 #include "support.h"
+#include "support_store.h"
 
 #define LIST_CAP 1024
 
@@ -46,15 +47,8 @@ static int setup(void **state)
         return -1;
     }
     snprintf(fx->catalogue, sizeof fx->catalogue, "%s/demo/catalogue.ini", assets);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/borne-test-demo-XXXXXX");
-    if (!mkdtemp(fx->dir))
+    if (!support_store_make(fx->dir, sizeof fx->dir, fx->db, sizeof fx->db, &fx->st))
         return -1;
-    snprintf(fx->db, sizeof fx->db, "%s/borne.db", fx->dir);
-    char msg[256];
-    if (store_open(fx->db, &fx->st, msg, sizeof msg) != BORNE_OK) {
-        fprintf(stderr, "store_open: %s\n", msg);
-        return -1;
-    }
     *state = fx;
     return 0;
 }
@@ -66,8 +60,7 @@ static int teardown(void **state)
     struct fixture *fx = *state;
     if (!fx)
         return 0;
-    store_close(fx->st);
-    support_remove_dir(fx->dir);
+    support_store_remove(fx->dir, fx->st);
     free(fx->list);
     free(fx);
     return 0;

@@ -26,8 +26,8 @@
 
 #include "fake_printer.h"
 #include "support.h"
+#include "support_printer.h"
 
-#define GUARD_S 120   /* alarm(): a test that hangs this long is killed */
 #define WAIT_MS 30000 /* guard of waits on the fake */
 
 /* Job bytes that vary and never contain 0x10, the first byte of DLE EOT (see fake_printer.h). */
@@ -41,28 +41,6 @@ static uint8_t *make_job(size_t n, unsigned seed)
             b[i] = 0x11;
     }
     return b;
-}
-
-static void parse_ok(const char *text, struct printer_uri *u)
-{
-    char why[160];
-    enum borne_err err = printer_uri_parse(text, u, why, sizeof why);
-    if (err != BORNE_OK)
-        fail_msg("\"%s\" refused: %s", text, why);
-}
-
-static int setup_guard(void **state)
-{
-    (void)state;
-    alarm(GUARD_S);
-    return 0;
-}
-
-static int teardown_guard(void **state)
-{
-    (void)state;
-    alarm(0);
-    return 0;
 }
 
 /* ---- printer_uri_parse ---------------------------------------------------------------------- */
@@ -256,24 +234,20 @@ static void test_state_str(void **state)
 static void test_file_appends(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/borne-printer-XXXXXX", text[128], path[96];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/tickets.bin", dir);
-    snprintf(text, sizeof text, "file:%s", path);
-    struct printer_uri u;
-    parse_ok(text, &u);
+    struct printer_dir d;
+    printer_dir_make(&d, "file", "tickets.bin", false);
 
     struct printer_status st;
-    assert_int_equal(printer_query(&u, 1000, &st), BORNE_OK);
+    assert_int_equal(printer_query(&d.u, 1000, &st), BORNE_OK);
     assert_int_equal(st.state, PRINTER_READY);
 
     uint8_t *a = make_job(3000, 1), *b = make_job(777, 2);
-    assert_int_equal(printer_send(&u, a, 3000, 5000, &st), BORNE_OK);
+    assert_int_equal(printer_send(&d.u, a, 3000, 5000, &st), BORNE_OK);
     assert_int_equal(st.state, PRINTER_READY);
     assert_contains(st.detail, "3000 bytes");
-    assert_int_equal(printer_send(&u, b, 777, 5000, &st), BORNE_OK);
+    assert_int_equal(printer_send(&d.u, b, 777, 5000, &st), BORNE_OK);
 
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(d.path, "rb");
     assert_non_null(f);
     static uint8_t got[8192];
     size_t n = fread(got, 1, sizeof got, f);
@@ -284,7 +258,7 @@ static void test_file_appends(void **state)
 
     free(a);
     free(b);
-    support_remove_dir(dir);
+    support_remove_dir(d.dir);
 }
 
 static void test_file_missing_folder(void **state)
@@ -354,11 +328,8 @@ static void tcp_job(enum fake_mode mode, enum borne_err want_err, enum printer_s
                     bool want_printed)
 {
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, mode, 0), 0);
-    char text[64];
-    fake_printer_uri(&f, text, sizeof text);
     struct printer_uri u;
-    parse_ok(text, &u);
+    fake_start(&f, mode, 0, &u);
 
     struct printer_status st;
     assert_int_equal(printer_query(&u, 5000, &st), BORNE_OK);
@@ -406,11 +377,8 @@ static void test_tcp_off(void **state)
 {
     (void)state;
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_OFF, 0), 0);
-    char text[64];
-    fake_printer_uri(&f, text, sizeof text);
     struct printer_uri u;
-    parse_ok(text, &u);
+    fake_start(&f, FAKE_OFF, 0, &u);
 
     /* Long timeouts on purpose: "refused" in the detail shows the answer came from the
     ** refusal, not from running out of time. */
@@ -429,11 +397,8 @@ static void test_tcp_silent(void **state)
 {
     (void)state;
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_SILENT, 0), 0);
-    char text[64];
-    fake_printer_uri(&f, text, sizeof text);
     struct printer_uri u;
-    parse_ok(text, &u);
+    fake_start(&f, FAKE_SILENT, 0, &u);
 
     struct printer_status st;
     assert_int_equal(printer_query(&u, 300, &st), BORNE_OK);
@@ -473,10 +438,8 @@ static void pty_job(enum fake_mode mode, enum borne_err want_err, enum printer_s
         fake_printer_stop(&f);
         skip(); /* no /dev/ptmx in this container */
     }
-    char text[96];
-    fake_printer_uri(&f, text, sizeof text);
     struct printer_uri u;
-    parse_ok(text, &u);
+    fake_uri(&f, &u);
     assert_int_equal(u.kind, PRINTER_USB);
 
     struct printer_status st;
@@ -524,24 +487,19 @@ static void test_usb_pty_paper_out(void **state)
 static void test_usb_fifo_times_out(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/borne-printer-XXXXXX", path[96], text[128];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/lp0", dir);
-    assert_int_equal(mkfifo(path, 0600), 0);
-    snprintf(text, sizeof text, "usb:%s", path);
-    struct printer_uri u;
-    parse_ok(text, &u);
+    struct printer_dir d;
+    printer_dir_make(&d, "usb", "lp0", true);
 
     /* A FIFO takes 64 KiB and nobody reads it: the job must end at its deadline. */
     size_t n = 1u << 20;
     uint8_t *job = make_job(n, 6);
     struct printer_status st;
-    assert_int_equal(printer_send(&u, job, n, 600, &st), BORNE_ERR_IO);
+    assert_int_equal(printer_send(&d.u, job, n, 600, &st), BORNE_ERR_IO);
     assert_int_equal(st.state, PRINTER_ERROR);
     assert_contains(st.detail, "timed out");
     assert_contains(st.detail, "of 1048576 bytes");
     free(job);
-    support_remove_dir(dir);
+    support_remove_dir(d.dir);
 }
 
 static void test_usb_not_plugged(void **state)
@@ -560,65 +518,12 @@ static void test_usb_not_plugged(void **state)
 
 /* ---- the worker ----------------------------------------------------------------------------- */
 
-struct collector {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct printer_report r[64];
-    size_t n;
-    bool hold_first; /* the first report blocks the worker until released */
-    bool released;
-};
-
-static void collect(void *ctx, const struct printer_report *r)
-{
-    struct collector *c = ctx;
-    pthread_mutex_lock(&c->mu);
-    if (c->n < 64)
-        c->r[c->n] = *r;
-    c->n++;
-    pthread_cond_broadcast(&c->cv);
-    while (c->hold_first && c->n == 1 && !c->released)
-        pthread_cond_wait(&c->cv, &c->mu);
-    pthread_mutex_unlock(&c->mu);
-}
-
-static void collector_init(struct collector *c)
-{
-    memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-}
-
-static size_t collector_wait(struct collector *c, size_t n)
-{
-    int64_t end = fake_now_ms() + WAIT_MS;
-    pthread_mutex_lock(&c->mu);
-    while (c->n < n && fake_now_ms() < end) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-    }
-    size_t got = c->n;
-    pthread_mutex_unlock(&c->mu);
-    return got;
-}
-
-static void collector_deinit(struct collector *c)
-{
-    pthread_cond_destroy(&c->cv);
-    pthread_mutex_destroy(&c->mu);
-}
-
 static void test_worker_in_order(void **state)
 {
     (void)state;
     struct fake_printer f;
-    assert_int_equal(fake_printer_start(&f, FAKE_READY, 0), 0);
-    char text[64];
-    fake_printer_uri(&f, text, sizeof text);
     struct printer_uri u;
-    parse_ok(text, &u);
+    fake_start(&f, FAKE_READY, 0, &u);
 
     struct collector c;
     collector_init(&c);
@@ -639,7 +544,7 @@ static void test_worker_in_order(void **state)
     }
     printer_worker_poll(w);
     printer_worker_poll(w); /* coalesced with the first */
-    assert_int_equal(collector_wait(&c, 4), 4);
+    assert_int_equal(collector_wait(&c, 4, WAIT_MS), 4);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(c.r[i].job_id, 101 + i);
         assert_int_equal(c.r[i].err, BORNE_OK);
@@ -661,21 +566,18 @@ static void test_worker_in_order(void **state)
 static void test_worker_queue_full(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/borne-printer-XXXXXX", text[128];
-    assert_non_null(mkdtemp(dir));
-    snprintf(text, sizeof text, "file:%s/t.bin", dir);
-    struct printer_uri u;
-    parse_ok(text, &u);
+    struct printer_dir d;
+    printer_dir_make(&d, "file", "t.bin", false);
 
     /* The first report holds the worker, so the queue fills up deterministically. */
     struct collector c;
     collector_init(&c);
     c.hold_first = true;
     struct printer_worker *w = NULL;
-    assert_int_equal(printer_worker_start(&u, collect, &c, &w), BORNE_OK);
+    assert_int_equal(printer_worker_start(&d.u, collect, &c, &w), BORNE_OK);
     uint8_t job[] = {'T', '\n'};
     assert_int_equal(printer_worker_submit(w, 1, job, 2), BORNE_OK);
-    assert_int_equal(collector_wait(&c, 1), 1);
+    assert_int_equal(collector_wait(&c, 1, WAIT_MS), 1);
     for (int i = 0; i < PRINTER_QUEUE_MAX; i++)
         assert_int_equal(printer_worker_submit(w, 2 + i, job, 2), BORNE_OK);
     assert_int_equal(printer_worker_submit(w, 99, job, 2), BORNE_ERR_BUSY);
@@ -689,7 +591,7 @@ static void test_worker_queue_full(void **state)
     c.released = true;
     pthread_cond_broadcast(&c.cv);
     pthread_mutex_unlock(&c.mu);
-    assert_int_equal(collector_wait(&c, 1 + PRINTER_QUEUE_MAX), 1 + PRINTER_QUEUE_MAX);
+    assert_int_equal(collector_wait(&c, 1 + PRINTER_QUEUE_MAX, WAIT_MS), 1 + PRINTER_QUEUE_MAX);
     printer_worker_stop(w);
     assert_int_equal(c.n, 1 + PRINTER_QUEUE_MAX);
     for (int i = 0; i <= PRINTER_QUEUE_MAX; i++) {
@@ -697,26 +599,21 @@ static void test_worker_queue_full(void **state)
         assert_int_equal(c.r[i].err, BORNE_OK);
     }
     collector_deinit(&c);
-    support_remove_dir(dir);
+    support_remove_dir(d.dir);
 }
 
 static void test_worker_stop_with_jobs_pending(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/borne-printer-XXXXXX", path[96], text[128];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/lp0", dir);
-    assert_int_equal(mkfifo(path, 0600), 0);
-    snprintf(text, sizeof text, "usb:%s", path);
-    struct printer_uri u;
-    parse_ok(text, &u);
+    struct printer_dir d;
+    printer_dir_make(&d, "usb", "lp0", true);
 
     /* Every job stalls on the FIFO until its timeout: stop must not wait for all of them. */
     struct collector c;
     collector_init(&c);
     struct printer_worker *w = NULL;
     struct printer_timeouts t = {.connect_ms = 200, .status_ms = 50, .job_ms = 300};
-    assert_int_equal(printer_worker_start_with(&u, &t, collect, &c, &w), BORNE_OK);
+    assert_int_equal(printer_worker_start_with(&d.u, &t, collect, &c, &w), BORNE_OK);
     size_t n = 256 * 1024;
     uint8_t *job = make_job(n, 7);
     for (int i = 0; i < 8; i++)
@@ -733,7 +630,7 @@ static void test_worker_stop_with_jobs_pending(void **state)
     printer_worker_poll(NULL);
     free(job);
     collector_deinit(&c);
-    support_remove_dir(dir);
+    support_remove_dir(d.dir);
 }
 
 static void test_worker_bad_start(void **state)
@@ -757,25 +654,41 @@ int main(void)
         cmocka_unit_test(test_uri_bad),
         cmocka_unit_test(test_status_decode),
         cmocka_unit_test(test_state_str),
-        cmocka_unit_test_setup_teardown(test_file_appends, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_file_missing_folder, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_file_disk_full, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_none_and_bad_arguments, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_tcp_ready, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_tcp_paper_low, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_tcp_paper_out, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_tcp_off, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_tcp_silent, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_tcp_unresolvable, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_usb_pty_ready, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_usb_pty_paper_low, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_usb_pty_paper_out, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_usb_fifo_times_out, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_usb_not_plugged, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_worker_in_order, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_worker_queue_full, setup_guard, teardown_guard),
-        cmocka_unit_test_setup_teardown(test_worker_stop_with_jobs_pending, setup_guard,
-                                        teardown_guard),
+        cmocka_unit_test_setup_teardown(test_file_appends, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_file_missing_folder, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_file_disk_full, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_none_and_bad_arguments, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_ready, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_paper_low, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_paper_out, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_off, support_guard_setup, support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_silent, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_unresolvable, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_usb_pty_ready, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_usb_pty_paper_low, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_usb_pty_paper_out, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_usb_fifo_times_out, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_usb_not_plugged, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_in_order, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_queue_full, support_guard_setup,
+                                        support_guard_teardown),
+        cmocka_unit_test_setup_teardown(test_worker_stop_with_jobs_pending, support_guard_setup,
+                                        support_guard_teardown),
         cmocka_unit_test(test_worker_bad_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,8 @@
 
 #include "scanner/scan.h"
 
+#include "support.h"
+
 /* ---- the oracle: a US keyboard, row by row ------------------------------------------------- */
 
 /* Linux key codes run along the rows: KEY_1..KEY_EQUAL, KEY_Q..KEY_RIGHTBRACE,
@@ -215,18 +217,6 @@ static void type_hid(struct scan_keys *k, struct outcome *o, int64_t *t, const c
     hid(k, o, 40, false, *t);
 }
 
-/* A ticket payload as the ticket module makes it: "B1" and 170 base32 characters. */
-static void make_payload(char *out, unsigned seed)
-{
-    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    strcpy(out, "B1");
-    for (int i = 0; i < 170; i++) {
-        seed = seed * 1103515245u + 12345u;
-        out[2 + i] = b32[(seed >> 16) % 32];
-    }
-    out[172] = '\0';
-}
-
 static void put_str(struct scan_assembler *a, struct outcome *o, int64_t t, const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -239,7 +229,7 @@ static void test_keys_payload(void **state)
 {
     (void)state;
     char payload[200];
-    make_payload(payload, 7);
+    support_make_payload(payload, 7);
     struct scan_keys k;
     scan_keys_init(&k, 1000);
     struct outcome o = {0};
@@ -250,7 +240,7 @@ static void test_keys_payload(void **state)
     assert_string_equal(o.text[0], payload);
 
     /* And again: the decoder is ready for the next scan. */
-    make_payload(payload, 8);
+    support_make_payload(payload, 8);
     type_evdev(&k, &o, &t, payload);
     assert_int_equal(o.n, 2);
     assert_string_equal(o.text[1], payload);
@@ -380,7 +370,7 @@ static void test_keys_caps_lock(void **state)
 
     /* A scanner that sends the payload in lower case with Caps Lock on gives capitals. */
     char payload[200], lower[200];
-    make_payload(payload, 9);
+    support_make_payload(payload, 9);
     for (size_t i = 0; i <= strlen(payload); i++)
         lower[i] =
             (char)(payload[i] >= 'A' && payload[i] <= 'Z' ? payload[i] - 'A' + 'a' : payload[i]);
@@ -504,7 +494,7 @@ static void test_hid_payload_and_printables(void **state)
 {
     (void)state;
     char payload[200];
-    make_payload(payload, 11);
+    support_make_payload(payload, 11);
     struct scan_keys k;
     scan_keys_init(&k, 500);
     struct outcome o = {0};
@@ -816,7 +806,7 @@ static void test_line_split_everywhere(void **state)
 {
     (void)state;
     char payload[200];
-    make_payload(payload, 13);
+    support_make_payload(payload, 13);
     uint8_t stream[600];
     size_t n = 0;
     n += (size_t)sprintf((char *)stream + n, "%s\r\n", payload);

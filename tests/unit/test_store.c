@@ -20,9 +20,10 @@
 
 #include "support.h"
 #include "support_sql.h"
+#include "support_store.h"
 
 #define store_schema_version_for_tests 2 /* v2: print log, cancelled tickets */
-#define NOW 1767258000 /* 2026-01-01 09:00 UTC */
+#define NOW 1767258000                   /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
 #define DAY (24 * HOUR)
 
@@ -38,18 +39,7 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof *fx);
-    if (!fx)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/borne-test-XXXXXX");
-    if (!mkdtemp(fx->dir)) {
-        free(fx);
-        return -1;
-    }
-    snprintf(fx->path, sizeof fx->path, "%s/borne.db", fx->dir);
-    char msg[256];
-    if (store_open(fx->path, &fx->st, msg, sizeof msg) != BORNE_OK) {
-        print_error("setup: %s\n", msg);
-        support_remove_dir(fx->dir);
+    if (!fx || !support_store_make(fx->dir, sizeof fx->dir, fx->path, sizeof fx->path, &fx->st)) {
         free(fx);
         return -1;
     }
@@ -60,43 +50,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    store_close(fx->st);
-    support_remove_dir(fx->dir);
+    support_store_remove(fx->dir, fx->st);
     free(fx);
     return 0;
 }
 
-/* ---- raw access to the file ------------------------------------------------------------ */
-
-/* The first column of the first row of sql (one optional text parameter), through a connection
-** of its own. */
-static void sql_text(const char *path, const char *sql, const char *param, char *out, size_t cap)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (param)
-        assert_int_equal(sqlite3_bind_text(stmt, 1, param, -1, SQLITE_TRANSIENT), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    const char *s = (const char *)sqlite3_column_text(stmt, 0);
-    snprintf(out, cap, "%s", s ? s : "(null)");
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-}
-
-static void sql_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-    if (rc != SQLITE_OK)
-        print_error("%s: %s\n", sql, err ? err : "?");
-    sqlite3_free(err);
-    sqlite3_close(db);
-    assert_int_equal(rc, SQLITE_OK);
-}
+/* ---- raw access to the file (tests/support_sql.h) -------------------------------------- */
 
 /* Rows written by registrations: a failed call must leave all three unchanged. */
 struct written {
@@ -226,7 +185,8 @@ static void test_open_sets_schema_and_durability(void **state)
 {
     struct fx *fx = *state;
     char mode[32];
-    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), store_schema_version_for_tests);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL),
+                     store_schema_version_for_tests);
     sql_text(fx->path, "PRAGMA journal_mode", NULL, mode, sizeof mode);
     assert_string_equal(mode, "wal"); /* WAL is a property of the file: it persists */
     assert_int_equal(sql_int(fx->path,
@@ -246,7 +206,8 @@ static void test_open_sets_schema_and_durability(void **state)
     store_close(fx->st);
     fx->st = NULL;
     assert_int_equal(store_open(fx->path, &fx->st, NULL, 0), BORNE_OK);
-    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), store_schema_version_for_tests);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL),
+                     store_schema_version_for_tests);
     assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM meta WHERE key = 'device_id'", NULL),
                      1);
 
