@@ -246,7 +246,7 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
 {
     static const char what[] = "checkin";
     struct ticket t;
-    bool known = false, found = false;
+    bool found = false;
     int64_t cancelled = 0, first = 0;
     enum borne_err err;
 
@@ -273,10 +273,8 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
             err = BORNE_OK;
             goto cleanup;
         }
-        known = err == BORNE_OK;
     } else {
         err = ticket_where(st, what, "SELECT " TICKET_COLUMNS "WHERE id = ?1", req->ticket_id, &t);
-        known = err == BORNE_OK;
         if (err == BORNE_ERR_NOT_FOUND) {
             /* Issued elsewhere and not synced yet: the verified payload is the ticket. */
             memset(&t, 0, sizeof t);
@@ -294,7 +292,6 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
     }
     if (err != BORNE_OK)
         goto cleanup;
-    (void)known;
     memcpy(out->ticket_id, t.id, sizeof out->ticket_id);
     memcpy(out->first_name, t.first_name, sizeof out->first_name);
 
