@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "demo/demo.h"
 #include "platform/platform.h"
 #include "ticket/ids.h"
@@ -201,6 +202,42 @@ static void release(struct kiosk *k, int x, int y)
     k->need_draw = true;
 }
 
+#define BURST_GAP_MS 35 /* keys closer than this come from a machine: people need 80 ms or more */
+#define BURST_MIN 12    /* and this many in a row: a rollover of two keys is not a scan */
+
+/* Characters in the focused text field. */
+static size_t field_chars(const struct app_state *s)
+{
+    return s->screen == SCREEN_CODE ? strlen(s->code) : utf8_length(s->form.value[s->form.focus]);
+}
+
+/* A key down while a text field has the focus: watch for a scanner's burst. On its Enter, the
+** characters the burst typed are erased again and the Enter goes no further (returns true):
+** a ticket is not a name, and a scan must not submit the form. */
+static bool burst_swallows(struct kiosk *k, const SDL_KeyboardEvent *key)
+{
+    if (key->repeat)
+        return false;
+    bool enter = key->keysym.sym == SDLK_RETURN || key->keysym.sym == SDLK_KP_ENTER;
+    bool fast = key->timestamp - k->burst.last < BURST_GAP_MS;
+    k->burst.last = key->timestamp;
+    if (!fast) {
+        k->burst.fast = 0;
+        k->burst.start_len = field_chars(k->state); /* before this key's text arrives */
+        return false;
+    }
+    k->burst.fast++;
+    if (!enter || k->burst.fast < BURST_MIN)
+        return false;
+    size_t now = field_chars(k->state);
+    for (size_t n = now > k->burst.start_len ? now - k->burst.start_len : 0; n > 0; n--)
+        kiosk_dispatch(k, (struct action){.kind = ACT_BACKSPACE});
+    fprintf(stderr, "borne: a scan (%d keys) while a text field had the focus: ignored\n",
+            k->burst.fast + 1);
+    k->burst.fast = 0;
+    return true;
+}
+
 static void handle_event(struct kiosk *k, const SDL_Event *e)
 {
     int64_t now_ms = kiosk_mono_ms(k);
@@ -269,6 +306,8 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
                 kiosk_dispatch(k, (struct action){.kind = ACT_BACK});
             return;
         }
+        if (burst_swallows(k, &e->key))
+            return;
         switch (e->key.keysym.sym) {
         case SDLK_BACKSPACE:
             kiosk_dispatch(k, (struct action){.kind = ACT_BACKSPACE});
@@ -305,6 +344,9 @@ static void tick(struct kiosk *k)
     int64_t now_ms = kiosk_mono_ms(k);
     kiosk_dispatch(k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = now_ms});
     sound_idle(k->sound);
+    /* A Pi has no battery clock: until NTP sets it, "not today" may be the clock's fault, and
+    ** staff must be able to tell. Replays and --now run a clock of their own. */
+    k->state->clock_unsure = !k->opt.fixed_now && !k->virtual_clock && !platform_clock_synced();
     if (k->pw && now_ms - k->last_poll_ms >= PRINTER_POLL_MS) {
         k->last_poll_ms = now_ms;
         printer_worker_poll(k->pw);

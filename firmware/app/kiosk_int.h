@@ -48,9 +48,16 @@ struct kiosk {
     struct scan_keys keys; /* key presses in the window, read as a scanner would type */
     Uint32 ev_worker;
     struct sound_player *sound;
-    enum sound last_sound;  /* for replay expectations */
-    int jobs_in_flight;     /* print jobs handed to the worker and not reported yet */
-    int64_t last_poll_ms;   /* the printer's status was last asked for then */
+    enum sound last_sound; /* for replay expectations */
+    int jobs_in_flight;    /* print jobs handed to the worker and not reported yet */
+    int64_t last_poll_ms;  /* the printer's status was last asked for then */
+    /* A scanner seen as a keyboard while a text field has the focus: its keys arrive a few ms
+    ** apart, far faster than anybody types. The burst is undone and its Enter swallowed. */
+    struct {
+        Uint32 last;      /* SDL timestamp of the last key down */
+        int fast;         /* keys in a row that came faster than a person types */
+        size_t start_len; /* characters in the field when the run began */
+    } burst;
     unsigned scans_from[2]; /* scans handed over by the evdev and serial readers (replays) */
 };
 

@@ -398,6 +398,13 @@ static void scan_keys(struct kiosk *k, const char *s)
         e.key.keysym.scancode = sc;
         e.key.keysym.mod = shift ? KMOD_LSHIFT : KMOD_NONE;
         SDL_PushEvent(&e);
+        /* SDL adds the text the system layout makes of the key (a US one here): ignored
+        ** outside text fields, typed into one. */
+        SDL_Event t;
+        memset(&t, 0, sizeof t);
+        t.type = SDL_TEXTINPUT;
+        t.text.text[0] = c;
+        SDL_PushEvent(&t);
         kiosk_pump(k, 0);
     }
     SDL_Event e;

@@ -534,6 +534,10 @@ void kiosk_checkin(struct kiosk *k, bool by_code)
         goto done;
     }
     err = store_checkin(k->st, &req, &res);
+    /* The database held by another process past the busy timeout (a reprint, later a sync):
+    ** worth a second try before the out-of-order screen. */
+    for (int again = 0; err == BORNE_ERR_BUSY && again < 2; again++)
+        err = store_checkin(k->st, &req, &res);
 
 done:
     if (err == BORNE_OK)

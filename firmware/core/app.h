@@ -201,7 +201,8 @@ struct app_state {
     struct checkin_result verdict;   /* shown on SCREEN_VERDICT */
     int64_t verdict_at_ms;           /* when it appeared */
     struct checkin_window checkin_window;
-    enum sound sound; /* to play; the loop clears it */
+    bool clock_unsure; /* the system clock is not synchronised: time-based verdicts say so */
+    enum sound sound;  /* to play; the loop clears it */
 
     unsigned version; /* changes whenever something on screen may change: render when it does */
 };

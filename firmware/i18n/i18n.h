@@ -141,6 +141,7 @@
     X(V_UNKNOWN_CODE_HINT, "v_unknown_code_hint")                                                  \
     X(V_OTHER_CENTRE_HINT, "v_other_centre_hint")                                                  \
     X(V_STAFF_DETAIL, "v_staff_detail")                                                            \
+    X(V_CLOCK_UNSURE, "v_clock_unsure")                                                            \
     X(TICKET_FOR, "ticket_for")                                                                    \
     X(TICKET_CODE_LABEL, "ticket_code_label")                                                      \
     X(TICKET_ARRIVAL, "ticket_arrival")

@@ -108,6 +108,10 @@ void view_verdict(struct ui *ui, const struct app_state *s)
     if (v->verdict == VERDICT_INVALID) {
         const char *args[] = {invalid_reason_str(v->reason)};
         i18n_format(detail, sizeof detail, ui_tr(ui, STR_V_STAFF_DETAIL), args, 1);
+    } else if (s->clock_unsure && (v->verdict == VERDICT_TOO_EARLY || v->verdict == VERDICT_OVER ||
+                                   v->verdict == VERDICT_NOT_TODAY)) {
+        const char *args[] = {ui_tr(ui, STR_V_CLOCK_UNSURE)};
+        i18n_format(detail, sizeof detail, ui_tr(ui, STR_V_STAFF_DETAIL), args, 1);
     }
     int x = 2 * t->pad, w = ui->w - 4 * t->pad;
     int isz = ui_line_height(ui, FONT_HUGE) * 3 / 2;

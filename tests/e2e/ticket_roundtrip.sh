@@ -5,8 +5,8 @@
 #     the commands Borne emits, written apart from the encoder): the text lines must hold the
 #     accented names, the raster image is rebuilt as a PNG and zbarimg decodes its QR
 #  3. at 14:10 the kiosk is started again on the same database and the decoded payload is
-#     scanned: "welcome"; a second scan: "already checked in"; the payload with one character
-#     changed: "not valid" (forged)
+#     scanned: "welcome"; a second scan, from a scanner seen as a keyboard (key positions):
+#     "already checked in"; the payload with one character changed: "not valid" (forged)
 #   ticket_roundtrip.sh BORNE TOOLS_DIR
 set -euo pipefail
 borne=$1 tools=$2
@@ -70,7 +70,7 @@ expect checkins demo-0-cv-1 1
 screenshot welcome
 wait 7000
 expect screen home
-scan-file $tmp/payload.txt
+scan $payload
 expect verdict already
 expect sound already
 expect checkins demo-0-cv-1 1
