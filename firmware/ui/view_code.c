@@ -50,9 +50,17 @@ void view_code(struct ui *ui, const struct app_state *s)
     int y = ui_top_bar(ui, ui_tr(ui, STR_CODE_TITLE), true) + t->gap;
     int x = t->pad, w = ui->w - 2 * t->pad;
 
-    y += ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text,
-                      ui_tr(ui, STR_CODE_ENTRY_HINT), 2, false) +
-         t->gap;
+    /* A wrong code's notice takes the hint's place (the keys must keep their height on a
+    ** small screen); the slot's height does not change, so no key moves under a finger. */
+    bool wrong = s->notice != NOTICE_NONE;
+    int slot_h = 2 * ui_line_height(ui, FONT_BODY_BOLD);
+    if (wrong)
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY_BOLD, t->bad,
+                     ui_tr(ui, notice_text(s->notice)), 2, false);
+    else
+        ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_BODY, t->text,
+                     ui_tr(ui, STR_CODE_ENTRY_HINT), 2, false);
+    y += slot_h + t->gap;
 
     /* The field: typed characters, then underscores for what is left, in the printed groups. */
     char shown[40];
@@ -64,10 +72,11 @@ void view_code(struct ui *ui, const struct app_state *s)
     }
     shown[k] = '\0';
     int fh = ui_line_height(ui, FONT_HUGE) + t->gap;
+    if (fh < t->touch_min) /* the field's row holds the "Valider" button */
+        fh = t->touch_min;
     int sub_w = ui->w / 4 > 220 ? ui->w / 4 : 220;
     int fw = w - sub_w - t->gap;
     struct rect field = {x, y, fw, fh};
-    bool wrong = s->notice != NOTICE_NONE;
     ui_rect(ui, field, t->surface, t->radius, 0);
     ui_rect(ui, field, wrong ? t->bad : t->focus, t->radius, 4);
     int cw = ui_text_width(ui, FONT_HUGE, shown);
@@ -76,15 +85,11 @@ void view_code(struct ui *ui, const struct app_state *s)
                   ui_tr(ui, STR_CODE_SUBMIT), ICON_CHECK,
                   n == BORNE_SHORT_CODE_LEN ? STYLE_PRIMARY : STYLE_SECONDARY))
         ui_emit(ui, (struct action){.kind = ACT_SUBMIT_CODE});
-    y += fh + t->gap / 2;
+    y += fh + t->gap;
 
-    int nh = ui_line_height(ui, FONT_BODY_BOLD);
-    if (wrong)
-        ui_text(ui, x, y, FONT_BODY_BOLD, t->bad, ui_tr(ui, notice_text(s->notice)), w);
-    y += nh + t->gap / 2;
-
-    /* 23 letters and digits and the erase key: 8 a row on a wide screen, 6 on a narrow one. */
-    int cols = ui->w >= 1000 ? 8 : 6;
+    /* 23 letters and digits and the erase key: 8 a row, 3 rows, so that an 800x480 screen
+    ** still gives each key the touch minimum in height. */
+    int cols = 8;
     int count = (int)sizeof keys - 1 + 1;
     int rows = (count + cols - 1) / cols;
     int kh = (ui->h - t->pad - y - (rows - 1) * t->gap) / rows;

@@ -90,10 +90,11 @@ void view_done(struct ui *ui, const struct app_state *s)
     /* Blocks in screen order; each is shown if it fits, the most important first. */
     enum { MARK, TITLE, ABOUT, CARD, HINT, ARRIVE, BLOCKS };
     /* A ticket not printed: the code and saying so come right after the title, before the
-    ** rest; the sentence gets the lines that are left (its first ones say what to do). */
+    ** rest; the sentence gets the lines that are left (its first ones say what to do). A
+    ** ticket printing or printed: saying so ("take it") comes before the session's words. */
     static const int usual[BLOCKS] = {TITLE, CARD, ARRIVE, ABOUT, HINT, MARK};
     static const int no_paper[BLOCKS] = {TITLE, CARD, HINT, ARRIVE, ABOUT, MARK};
-    const int *priority = with_qr ? no_paper : usual;
+    const int *priority = s->ticket != TICKET_NONE ? no_paper : usual;
     int hint_lines = 5;
     int isz = ui_line_height(ui, FONT_HUGE);
     int card_h = ui_line_height(ui, FONT_HUGE) + ui_line_height(ui, FONT_BODY) + 3 * t->gap;

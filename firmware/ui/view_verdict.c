@@ -120,7 +120,9 @@ void view_verdict(struct ui *ui, const struct app_state *s)
     int h_title = ui_text_wrap_height(ui, w, FONT_HUGE, title, 2);
     int h_about = about[0] ? ui_text_wrap_height(ui, w, FONT_TITLE, about, 2) + t->gap : 0;
     int h_hint = ui_text_wrap_height(ui, w, FONT_LABEL, hint, 4);
-    int room = by - 2 * t->pad;
+    /* The staff line sits just above the button: the rest gets the room above it. */
+    int h_detail = detail[0] ? ui_line_height(ui, FONT_SMALL) + t->gap : 0;
+    int room = by - 2 * t->pad - h_detail;
     bool with_icon = isz + t->pad + h_title + t->pad + h_about + h_hint <= room;
     int used = (with_icon ? isz + t->pad : 0) + h_title + t->pad + h_about + h_hint;
     int y = t->pad + (room - used) / 3;
@@ -138,7 +140,13 @@ void view_verdict(struct ui *ui, const struct app_state *s)
     if (about[0])
         y +=
             ui_text_wrap(ui, (struct rect){x, y, w, 0}, FONT_TITLE, lk.fg, about, 2, true) + t->gap;
-    ui_text_wrap(ui, (struct rect){x, y, w, by - t->gap - y}, FONT_LABEL, lk.fg, hint, 4, true);
+    int hint_lines = (by - t->gap - h_detail - y) / ui_line_height(ui, FONT_LABEL);
+    if (hint_lines > 4)
+        hint_lines = 4;
+    if (hint_lines < 1)
+        hint_lines = 1;
+    ui_text_wrap(ui, (struct rect){x, y, w, by - t->gap - y}, FONT_LABEL, lk.fg, hint, hint_lines,
+                 true);
     if (detail[0]) {
         int dw = ui_text_width(ui, FONT_SMALL, detail);
         if (dw > w)

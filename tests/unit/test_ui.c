@@ -152,6 +152,23 @@ enum scene {
     SC_DONE,
     SC_DONE_EXISTING,
     SC_FAULT,
+    SC_VERDICT_WELCOME,
+    SC_VERDICT_ALREADY,
+    SC_VERDICT_EARLY,
+    SC_VERDICT_OVER,
+    SC_VERDICT_NOT_TODAY,
+    SC_VERDICT_CANCELLED,
+    SC_VERDICT_SESSION_CANCELLED,
+    SC_VERDICT_INVALID,
+    SC_VERDICT_CLOCK_UNSURE,
+    SC_CODE_EMPTY,
+    SC_CODE_FULL,
+    SC_CODE_BAD,
+    SC_DONE_PRINTING,
+    SC_DONE_PRINTED,
+    SC_DONE_FAILED,
+    SC_DONE_ON_SCREEN,
+    SC_HOME_PRINTER_DOWN,
     SC_COUNT
 };
 
@@ -177,6 +194,23 @@ static const char *const scene_names[SC_COUNT] = {
     "DONE",
     "DONE existing",
     "FAULT",
+    "VERDICT welcome",
+    "VERDICT already",
+    "VERDICT too early",
+    "VERDICT over",
+    "VERDICT not today",
+    "VERDICT cancelled",
+    "VERDICT session cancelled",
+    "VERDICT invalid",
+    "VERDICT clock unsure",
+    "CODE empty",
+    "CODE full",
+    "CODE bad code",
+    "DONE printing",
+    "DONE printed",
+    "DONE failed",
+    "DONE on screen",
+    "HOME printer down",
 };
 
 struct config {
@@ -220,6 +254,74 @@ static void to_confirm(bool long_values)
     type_into(FIELD_PHONE, "06 12 34 56 78");
     reduce((struct action){.kind = ACT_SUBMIT_FORM});
     assert_int_equal(st->screen, SCREEN_CONFIRM);
+}
+
+/* A verdict as the check-in effect answers it: the ticket's holder and a copy of its session. */
+static void to_verdict(enum verdict v, enum invalid_reason why, const struct session *ses,
+                       const char *first_name, int64_t at)
+{
+    struct checkin_result r;
+    memset(&r, 0, sizeof r);
+    r.verdict = v;
+    r.reason = why;
+    r.at = at;
+    if (ses) {
+        r.session = *ses;
+        snprintf(r.ticket_id, sizeof r.ticket_id, "t-%.30s", ses->id);
+    }
+    snprintf(r.first_name, sizeof r.first_name, "%s", first_name);
+    reduce((struct action){.kind = ACT_CHECKED_IN, .err = BORNE_OK, .checkin = &r});
+    assert_int_equal(st->screen, SCREEN_VERDICT);
+    assert_int_equal(st->verdict.verdict, v);
+}
+
+/* "Je n'arrive pas à scanner", then the letters typed one key at a time. */
+static void to_code(const char *typed)
+{
+    reduce((struct action){.kind = ACT_OPEN_CODE});
+    assert_int_equal(st->screen, SCREEN_CODE);
+    for (const char *p = typed; *p; p++) {
+        char one[2] = {*p, '\0'};
+        reduce((struct action){.kind = ACT_TEXT, .text = one});
+    }
+}
+
+/* QR matrices of a real ticket's sizes (versions 7 and 10), any pattern: finder squares in
+** three corners and a scatter of modules, so that a renderer test would see a QR-like image. */
+static uint8_t qr45[45 * 45], qr57[57 * 57];
+
+static void make_qr(uint8_t *m, int side)
+{
+    for (int y = 0; y < side; y++)
+        for (int x = 0; x < side; x++) {
+            int fx = x < 7 ? x : x >= side - 7 ? x - (side - 7) : -1;
+            int fy = y < 7 ? y : y >= side - 7 ? y - (side - 7) : -1;
+            bool finder = fx >= 0 && fy >= 0 && !(x >= side - 7 && y >= side - 7);
+            bool ring = finder && (fx == 0 || fx == 6 || fy == 0 || fy == 6 ||
+                                   (fx >= 2 && fx <= 4 && fy >= 2 && fy <= 4));
+            m[y * side + x] = finder ? ring : (uint8_t)((x * 7 + y * 13 + x * y) % 3 == 0);
+        }
+}
+
+#define PRINT_JOB 7
+
+/* Registered with a new ticket: handed to the printer (print_job_id) or, without a printer, to
+** the screen; then the QR the print effect answers with. */
+static void to_done_ticket(struct registration *reg, bool printer, const uint8_t *qr, int side)
+{
+    snprintf(reg->ticket_id, sizeof reg->ticket_id, "tk-0001");
+    reg->print_job_id = printer ? PRINT_JOB : 0;
+    to_confirm(false);
+    reduce((struct action){.kind = ACT_CONFIRM});
+    st->effect = EFFECT_NONE;
+    reduce((struct action){.kind = ACT_REGISTERED, .err = BORNE_OK, .reg = reg});
+    assert_int_equal(st->screen, SCREEN_DONE);
+    assert_int_equal(st->effect, EFFECT_PRINT);
+    assert_int_equal(st->ticket, printer ? TICKET_PRINTING : TICKET_ON_SCREEN);
+    st->effect = EFFECT_NONE;
+    reduce((struct action){.kind = ACT_TICKET_QR, .qr = qr, .arg = side});
+    assert_int_equal(st->qr_side, side);
+    st->effect = EFFECT_NONE;
 }
 
 static void build_scene(enum scene sc, const struct config *cfg)
@@ -329,6 +431,81 @@ static void build_scene(enum scene sc, const struct config *cfg)
         break;
     case SC_FAULT:
         reduce((struct action){.kind = ACT_FAULT, .text = "disk full"});
+        break;
+    case SC_VERDICT_WELCOME: /* long title, long name, long room: the C_OPEN session */
+        to_verdict(VERDICT_WELCOME, INVALID_NONE, &cat[C_OPEN], long_name, NOW);
+        break;
+    case SC_VERDICT_ALREADY:
+        to_verdict(VERDICT_ALREADY, INVALID_NONE, &cat[C_OPEN], long_name, AT(9, 41));
+        break;
+    case SC_VERDICT_EARLY:
+        to_verdict(VERDICT_TOO_EARLY, INVALID_NONE, &cat[C_OPEN], "Marie", AT(13, 30));
+        break;
+    case SC_VERDICT_OVER: {
+        static struct session morning;
+        morning = cat[C_OPEN];
+        morning.starts_at = AT(8, 0);
+        morning.ends_at = AT(9, 30);
+        to_verdict(VERDICT_OVER, INVALID_NONE, &morning, "Marie", morning.ends_at);
+        break;
+    }
+    case SC_VERDICT_NOT_TODAY:
+    case SC_VERDICT_CLOCK_UNSURE: {
+        static struct session later; /* the long title, three days on */
+        later = cat[C_OPEN];
+        later.starts_at += 3 * 86400;
+        later.ends_at += 3 * 86400;
+        if (sc == SC_VERDICT_CLOCK_UNSURE)
+            st->clock_unsure = true; /* what the loop sets from the platform's clock */
+        to_verdict(VERDICT_NOT_TODAY, INVALID_NONE, &later, "Marie", later.starts_at);
+        break;
+    }
+    case SC_VERDICT_CANCELLED:
+        to_verdict(VERDICT_CANCELLED, INVALID_NONE, &cat[C_OPEN], long_name, 0);
+        break;
+    case SC_VERDICT_SESSION_CANCELLED: {
+        static struct session cancelled;
+        cancelled = cat[C_OPEN];
+        cancelled.cancelled = true;
+        to_verdict(VERDICT_CANCELLED, INVALID_NONE, &cancelled, long_name, 0);
+        break;
+    }
+    case SC_VERDICT_INVALID:
+        to_verdict(VERDICT_INVALID, INVALID_UNKNOWN_KEY, NULL, "", 0);
+        break;
+    case SC_CODE_EMPTY:
+        to_code("");
+        break;
+    case SC_CODE_FULL:
+        to_code("ACDEFHJKM");
+        assert_int_equal(strlen(st->code), BORNE_SHORT_CODE_LEN);
+        assert_int_equal(st->notice, NOTICE_NONE);
+        break;
+    case SC_CODE_BAD:
+        to_code("ACDE");
+        reduce((struct action){.kind = ACT_SUBMIT_CODE});
+        assert_int_equal(st->notice, NOTICE_BAD_CODE);
+        break;
+    case SC_DONE_PRINTING:
+        to_done_ticket(&reg, true, qr45, 45);
+        break;
+    case SC_DONE_PRINTED:
+        to_done_ticket(&reg, true, qr45, 45);
+        reduce((struct action){.kind = ACT_PRINTED, .id = PRINT_JOB, .err = BORNE_OK});
+        assert_int_equal(st->ticket, TICKET_PRINTED);
+        break;
+    case SC_DONE_FAILED: /* with the long session title and the long first name */
+        to_done_ticket(&reg, true, qr57, 57);
+        reduce((struct action){.kind = ACT_PRINTER, .arg = PRINTER_HEALTH_PAPER_OUT});
+        reduce((struct action){.kind = ACT_PRINTED, .id = PRINT_JOB, .err = BORNE_ERR_IO});
+        assert_int_equal(st->ticket, TICKET_FAILED);
+        break;
+    case SC_DONE_ON_SCREEN:
+        to_done_ticket(&reg, false, qr45, 45);
+        break;
+    case SC_HOME_PRINTER_DOWN:
+        reduce((struct action){.kind = ACT_PRINTER, .arg = PRINTER_HEALTH_PAPER_OUT});
+        assert_int_equal(st->printer, PRINTER_HEALTH_PAPER_OUT);
         break;
     case SC_COUNT:
         break;
@@ -522,6 +699,23 @@ SCENE_TEST(test_confirm_long, SC_CONFIRM_LONG)
 SCENE_TEST(test_done, SC_DONE)
 SCENE_TEST(test_done_existing, SC_DONE_EXISTING)
 SCENE_TEST(test_fault, SC_FAULT)
+SCENE_TEST(test_verdict_welcome, SC_VERDICT_WELCOME)
+SCENE_TEST(test_verdict_already, SC_VERDICT_ALREADY)
+SCENE_TEST(test_verdict_early, SC_VERDICT_EARLY)
+SCENE_TEST(test_verdict_over, SC_VERDICT_OVER)
+SCENE_TEST(test_verdict_not_today, SC_VERDICT_NOT_TODAY)
+SCENE_TEST(test_verdict_cancelled, SC_VERDICT_CANCELLED)
+SCENE_TEST(test_verdict_session_cancelled, SC_VERDICT_SESSION_CANCELLED)
+SCENE_TEST(test_verdict_invalid, SC_VERDICT_INVALID)
+SCENE_TEST(test_verdict_clock_unsure, SC_VERDICT_CLOCK_UNSURE)
+SCENE_TEST(test_code_empty, SC_CODE_EMPTY)
+SCENE_TEST(test_code_full, SC_CODE_FULL)
+SCENE_TEST(test_code_bad, SC_CODE_BAD)
+SCENE_TEST(test_done_printing, SC_DONE_PRINTING)
+SCENE_TEST(test_done_printed, SC_DONE_PRINTED)
+SCENE_TEST(test_done_failed, SC_DONE_FAILED)
+SCENE_TEST(test_done_on_screen, SC_DONE_ON_SCREEN)
+SCENE_TEST(test_home_printer_down, SC_HOME_PRINTER_DOWN)
 
 /* The scenes draw what they should: a check that passes on an empty frame proves nothing. */
 static void test_scenes_show_their_widgets(void **state)
@@ -592,6 +786,253 @@ static void test_scenes_show_their_widgets(void **state)
     ui_setup(&ui, &cfg);
     ui_frame(&ui, st);
     assert_int_equal(ui.n_widgets, 0);
+}
+
+/* --- the check-in screens, the ticket on screen, the printer --------------------------------- */
+
+/* Every text of the frame, in drawing order, one space between commands: a sentence wrapped
+** over several lines reads whole again. */
+static const char *drawn_text(void)
+{
+    static char all[DRAW_TEXT_MAX + DRAW_CMDS_MAX + 1];
+    size_t k = 0;
+    for (size_t i = 0; i < dl.n; i++) {
+        const struct draw_cmd *c = &dl.cmds[i];
+        if (c->kind != DRAW_TEXT)
+            continue;
+        memcpy(all + k, dl.text + c->text_off, c->text_len);
+        k += c->text_len;
+        all[k++] = ' ';
+    }
+    all[k] = '\0';
+    return all;
+}
+
+/* The first n words of a translation (up to a space or a "("): what must be read first. */
+static const char *first_words(enum i18n_id id, int lang, int n, char *out, size_t cap)
+{
+    const char *s = i18n_get(&tr, lang, id);
+    size_t k = 0;
+    for (int words = 0; s[k] && k + 1 < cap; k++)
+        if ((s[k] == ' ' || s[k] == '(') && ++words == n)
+            break;
+    snprintf(out, cap, "%.*s", (int)k, s);
+    return out;
+}
+
+/* Lays out scene sc in configuration i; where names it for messages. */
+static void frame_of(enum scene sc, int i, struct ui *ui, char *where, size_t where_cap)
+{
+    struct config cfg = config_at(i);
+    build_scene(sc, &cfg);
+    ui_setup(ui, &cfg);
+    ui_frame(ui, st);
+    describe(where, where_cap, sc, &cfg);
+}
+
+static void test_verdict_scenes(void **state)
+{
+    (void)state;
+    static const enum scene verdicts[] = {
+        SC_VERDICT_WELCOME,
+        SC_VERDICT_ALREADY,
+        SC_VERDICT_EARLY,
+        SC_VERDICT_OVER,
+        SC_VERDICT_NOT_TODAY,
+        SC_VERDICT_CANCELLED,
+        SC_VERDICT_SESSION_CANCELLED,
+        SC_VERDICT_INVALID,
+        SC_VERDICT_CLOCK_UNSURE,
+    };
+    struct tally t = {0, 0, PRINT_MAX};
+    for (size_t v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++) {
+        for (int i = 0; i < N_CONFIGS; i++) {
+            struct ui ui;
+            struct rect r;
+            char where[96];
+            frame_of(verdicts[v], i, &ui, where, sizeof where);
+            if (!ui_find_widget(&ui, "verdict:ok", &r))
+                problem(&t, where, "no widget verdict:ok");
+            else if (r.w < ui.theme.touch_min || r.h < ui.theme.touch_min)
+                problem(&t, where, "verdict:ok is %dx%d, under %d", r.w, r.h, ui.theme.touch_min);
+            const char *all = drawn_text();
+            bool fr = config_at(i).lang == LANG_FR;
+            const char *clock = fr ? "horloge" : "clock";
+            /* The staff line: the reason for an invalid ticket, the clock when it is unsure;
+            ** and the same verdict with a good clock says nothing of it. */
+            if (verdicts[v] == SC_VERDICT_INVALID &&
+                !strstr(all, invalid_reason_str(INVALID_UNKNOWN_KEY)))
+                problem(&t, where, "no staff line naming the reason: %s", all);
+            if ((verdicts[v] == SC_VERDICT_CLOCK_UNSURE) != (strstr(all, clock) != NULL))
+                problem(&t, where, "\"%s\" %s drawn: %s", clock,
+                        strstr(all, clock) ? "is" : "is not", all);
+        }
+    }
+    assert_int_equal(t.problems, 0);
+}
+
+/* Every key of the code keyboard (and its "Valider") a finger can hit, on every screen. */
+static void test_code_keys(void **state)
+{
+    (void)state;
+    static const enum scene codes[] = {SC_CODE_EMPTY, SC_CODE_FULL, SC_CODE_BAD};
+    struct tally t = {0, 0, PRINT_MAX};
+    for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++) {
+        for (int i = 0; i < N_CONFIGS; i++) {
+            struct ui ui;
+            char where[96];
+            frame_of(codes[c], i, &ui, where, sizeof where);
+            int keys = 0, min = ui.theme.touch_min;
+            for (size_t k = 0; k < ui.n_widgets; k++) {
+                const struct ui_widget *w = &ui.widgets[k];
+                bool key = strncmp(w->id, "key:", 4) == 0;
+                if (!key && strcmp(w->id, "submit-code") != 0)
+                    continue;
+                keys += key;
+                if (w->r.w < min || w->r.h < min)
+                    problem(&t, where, "%s is %dx%d, under the touch minimum %d", w->id, w->r.w,
+                            w->r.h, min);
+            }
+            if (keys != 24) /* the 23 characters of a code and the erase key */
+                problem(&t, where, "%d keys", keys);
+            struct rect r;
+            if (!ui_find_widget(&ui, "submit-code", &r))
+                problem(&t, where, "no submit-code");
+            const char *all = drawn_text();
+            char notice[96];
+            first_words(STR_ERR_BAD_CODE, config_at(i).lang, 3, notice, sizeof notice);
+            if ((codes[c] == SC_CODE_BAD) != (strstr(all, notice) != NULL))
+                problem(&t, where, "the bad-code notice \"%s\" is %s", notice,
+                        codes[c] == SC_CODE_BAD ? "missing" : "shown");
+            if (codes[c] == SC_CODE_FULL && !strstr(all, "ACDE-FHJKM"))
+                problem(&t, where, "the typed code is not shown: %s", all);
+        }
+    }
+    assert_int_equal(t.problems, 0);
+}
+
+/* A ticket not printed: its QR, square and whole, beside the code and the sentence that says
+** so; nothing else on top of the QR. Printing or printed: no QR. */
+static void test_done_ticket_on_screen(void **state)
+{
+    (void)state;
+    static const struct {
+        enum scene sc;
+        enum i18n_id sentence;
+        int side; /* 0: no QR on screen */
+    } cases[] = {
+        {SC_DONE_FAILED, STR_TICKET_FAILED, 57},
+        {SC_DONE_ON_SCREEN, STR_TICKET_ON_SCREEN, 45},
+        {SC_DONE_PRINTING, STR_TICKET_PRINTING, 0},
+        {SC_DONE_PRINTED, STR_TICKET_PRINTED, 0},
+    };
+    struct tally t = {0, 0, PRINT_MAX};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (int i = 0; i < N_CONFIGS; i++) {
+            struct ui ui;
+            char where[96], words[96], buf[128];
+            frame_of(cases[c].sc, i, &ui, where, sizeof where);
+            const char *all = drawn_text();
+            first_words(cases[c].sentence, config_at(i).lang, 3, words, sizeof words);
+            if (!strstr(all, words))
+                problem(&t, where, "\"%s\" is not drawn: %s", words, all);
+            if (!strstr(all, "ACDE-FHJKK"))
+                problem(&t, where, "the short code is not drawn: %s", all);
+            size_t q = dl.n, n_qr = 0;
+            for (size_t k = 0; k < dl.n; k++)
+                if (dl.cmds[k].kind == DRAW_QR) {
+                    q = k;
+                    n_qr++;
+                }
+            if (!cases[c].side) {
+                if (n_qr)
+                    problem(&t, where, "a QR is drawn while the ticket prints");
+                continue;
+            }
+            if (n_qr != 1) {
+                problem(&t, where, "%zu QR commands", n_qr);
+                continue;
+            }
+            struct rect qr = cmd_rect(&dl.cmds[q]);
+            if (dl.qr != st->qr || dl.qr_side != cases[c].side)
+                problem(&t, where, "the QR drawn is not the ticket's (side %d)", dl.qr_side);
+            if (qr.w != qr.h)
+                problem(&t, where, "QR {%d,%d,%d,%d} is not square", qr.x, qr.y, qr.w, qr.h);
+            if (!contains((struct rect){0, 0, ui.w, ui.h}, qr))
+                problem(&t, where, "QR {%d,%d,%d,%d} leaves the window", qr.x, qr.y, qr.w, qr.h);
+            /* Modules of at least 3 px with the 4-module quiet zone: a phone's photo reads it. */
+            if (qr.w < 3 * (cases[c].side + 8))
+                problem(&t, where, "QR of %d px for %d modules", qr.w, cases[c].side);
+            for (size_t k = 0; k < dl.n; k++) {
+                const struct draw_cmd *d = &dl.cmds[k];
+                if (k == q || (k < q && d->kind != DRAW_TEXT))
+                    continue; /* the background and the QR's own white square come before */
+                if (overlap(qr, cmd_rect(d)))
+                    problem(&t, where, "%s \"%s\" {%d,%d,%d,%d} is on the QR {%d,%d,%d,%d}",
+                            d->kind == DRAW_TEXT ? "text" : "drawing",
+                            d->kind == DRAW_TEXT ? cmd_text(d, buf, sizeof buf) : "", d->x, d->y,
+                            d->w, d->h, qr.x, qr.y, qr.w, qr.h);
+            }
+            for (size_t k = 0; k < ui.n_widgets; k++)
+                if (overlap(qr, ui.widgets[k].r))
+                    problem(&t, where, "widget %s is on the QR", ui.widgets[k].id);
+            struct rect fin;
+            if (!ui_find_widget(&ui, "finish", &fin))
+                problem(&t, where, "no finish button");
+        }
+    }
+    assert_int_equal(t.problems, 0);
+}
+
+/* The start screen's bottom row: the way in for a ticket that will not scan on every page,
+** the pager beside it, the scan hint whole or not at all; the printer's state in the header. */
+static void test_home_bottom_row_and_printer(void **state)
+{
+    (void)state;
+    static const enum scene homes[] = {SC_HOME, SC_HOME_PAGE2, SC_HOME_PRINTER_DOWN};
+    struct tally t = {0, 0, PRINT_MAX};
+    int hints = 0;
+    for (size_t h = 0; h < sizeof homes / sizeof homes[0]; h++) {
+        for (int i = 0; i < N_CONFIGS; i++) {
+            struct ui ui;
+            char where[96], words[96];
+            frame_of(homes[h], i, &ui, where, sizeof where);
+            int lang = config_at(i).lang;
+            struct rect code, prev, next;
+            if (!ui_find_widget(&ui, "code", &code)) {
+                problem(&t, where, "no code button");
+                continue;
+            }
+            if (code.y + code.h > ui.h || code.y + code.h < ui.h - ui.theme.gap)
+                problem(&t, where, "code button {%d,%d,%d,%d} is not on the bottom row", code.x,
+                        code.y, code.w, code.h);
+            bool has_prev = ui_find_widget(&ui, "page:prev", &prev);
+            bool has_next = ui_find_widget(&ui, "page:next", &next);
+            if (homes[h] == SC_HOME_PAGE2 && !has_prev)
+                problem(&t, where, "no page:prev on page 2");
+            if (has_prev && (prev.y != code.y || prev.x < code.x + code.w))
+                problem(&t, where, "page:prev {%d,%d} is not right of the code button", prev.x,
+                        prev.y);
+            if (has_next && (next.y != code.y || next.x < code.x + code.w))
+                problem(&t, where, "page:next {%d,%d} is not right of the code button", next.x,
+                        next.y);
+            const char *all = drawn_text();
+            const char *hint = i18n_get(&tr, lang, STR_SCAN_HINT);
+            first_words(STR_SCAN_HINT, lang, 2, words, sizeof words);
+            if (strstr(all, words)) {
+                hints++;
+                if (!strstr(all, hint))
+                    problem(&t, where, "the scan hint is cut: %s", all);
+            }
+            first_words(STR_PRINTER_DOWN, lang, 2, words, sizeof words);
+            bool is_down = homes[h] == SC_HOME_PRINTER_DOWN;
+            if (is_down != (strstr(all, words) != NULL))
+                problem(&t, where, "the printer-down line is %s", is_down ? "missing" : "shown");
+        }
+    }
+    /* The control: the hint does show somewhere, so "whole or not at all" tested something. */
+    assert_true(hints > 0);
+    assert_int_equal(t.problems, 0);
 }
 
 /* --- text layout beyond the brief ----------------------------------------------------------- */
@@ -943,6 +1384,8 @@ static int group_setup(void **state)
     if (!st)
         return -1;
     build_catalogue();
+    make_qr(qr45, 45);
+    make_qr(qr57, 57);
     return 0;
 }
 
@@ -980,6 +1423,27 @@ int main(void)
         cmocka_unit_test(test_done),
         cmocka_unit_test(test_done_existing),
         cmocka_unit_test(test_fault),
+        cmocka_unit_test(test_verdict_welcome),
+        cmocka_unit_test(test_verdict_already),
+        cmocka_unit_test(test_verdict_early),
+        cmocka_unit_test(test_verdict_over),
+        cmocka_unit_test(test_verdict_not_today),
+        cmocka_unit_test(test_verdict_cancelled),
+        cmocka_unit_test(test_verdict_session_cancelled),
+        cmocka_unit_test(test_verdict_invalid),
+        cmocka_unit_test(test_verdict_clock_unsure),
+        cmocka_unit_test(test_code_empty),
+        cmocka_unit_test(test_code_full),
+        cmocka_unit_test(test_code_bad),
+        cmocka_unit_test(test_done_printing),
+        cmocka_unit_test(test_done_printed),
+        cmocka_unit_test(test_done_failed),
+        cmocka_unit_test(test_done_on_screen),
+        cmocka_unit_test(test_home_printer_down),
+        cmocka_unit_test(test_verdict_scenes),
+        cmocka_unit_test(test_code_keys),
+        cmocka_unit_test(test_done_ticket_on_screen),
+        cmocka_unit_test(test_home_bottom_row_and_printer),
         cmocka_unit_test(test_text_layout),
         cmocka_unit_test(test_contrast_formula),
         cmocka_unit_test(test_contrast_normal_theme),
