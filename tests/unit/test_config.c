@@ -72,7 +72,8 @@ static void test_wrong_things_are_refused(void **state)
         {"[printer]\nurl = usb:/dev/usb/lp0\n", "[printer] url: unknown setting"},
         {"[printer]\npaper_mm = 70\n", "[printer] paper_mm = 70: not a valid value"},
         {"[printer]\ncodepage = cp1253\n", "[printer] codepage = cp1253: not a valid value"},
-        {"[checkin]\nopens_before_min = -5\n", "[checkin] opens_before_min = -5: not a valid value"},
+        {"[checkin]\nopens_before_min = -5\n",
+         "[checkin] opens_before_min = -5: not a valid value"},
         {"[scanner]\nkeyboard = maybe\n", "[scanner] keyboard = maybe: not a valid value"},
         {"[kiosk\nlang = fr\n", "lang: outside any [section]"},
     };
