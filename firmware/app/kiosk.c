@@ -44,6 +44,13 @@ static int64_t wall_now(const struct kiosk *k)
     return k->wall_at_start + (kiosk_mono_ms(k) - k->mono_at_start) / 1000;
 }
 
+/* A Pi has no battery clock: until NTP sets it, the wall clock may be days off. Replays and
+** --now run a clock of their own, which is always right. */
+bool kiosk_clock_unsure(const struct kiosk *k)
+{
+    return !k->opt.fixed_now && !k->virtual_clock && !platform_clock_synced();
+}
+
 /* --- effects: the only place where the state's wishes meet the store --------------------- */
 
 /* What the form promises: personal data goes purge_days after the session. Run whenever the
@@ -52,7 +59,7 @@ static void purge(struct kiosk *k)
 {
     int n = 0;
     /* A clock not set yet may be days ahead: erasing on its word could erase too early. */
-    if (!k->opt.fixed_now && !k->virtual_clock && !platform_clock_synced()) {
+    if (kiosk_clock_unsure(k)) {
         fprintf(stderr, "borne: the clock is not synchronised: old personal data not purged yet\n");
         return;
     }
@@ -344,9 +351,6 @@ static void tick(struct kiosk *k)
     int64_t now_ms = kiosk_mono_ms(k);
     kiosk_dispatch(k, (struct action){.kind = ACT_TICK, .now = wall_now(k), .now_ms = now_ms});
     sound_idle(k->sound);
-    /* A Pi has no battery clock: until NTP sets it, "not today" may be the clock's fault, and
-    ** staff must be able to tell. Replays and --now run a clock of their own. */
-    k->state->clock_unsure = !k->opt.fixed_now && !k->virtual_clock && !platform_clock_synced();
     if (k->pw && now_ms - k->last_poll_ms >= PRINTER_POLL_MS) {
         k->last_poll_ms = now_ms;
         printer_worker_poll(k->pw);
@@ -401,16 +405,25 @@ static void open_store(struct kiosk *k)
     }
 }
 
-/* borne reprint CODE: no window, the store, the translations and the printer only. */
-static int reprint(struct kiosk *k)
+/* assets/i18n/<lang>.ini for every language into k->tr; false (and a log line) on failure. */
+static bool load_translations(struct kiosk *k)
 {
-    char dir[600], why[512] = "";
     static const char *const langs[LANG_COUNT] = {"fr", "en"};
+    char dir[600], why[512] = "";
     snprintf(dir, sizeof dir, "%s/i18n", k->opt.assets_dir);
     if (i18n_load(k->tr, dir, langs, LANG_COUNT, why, sizeof why) != BORNE_OK) {
         fprintf(stderr, "borne: translations: %s\n", why);
-        return 1;
+        return false;
     }
+    return true;
+}
+
+/* borne reprint CODE: no window, the store, the translations and the printer only. */
+static int reprint(struct kiosk *k)
+{
+    char why[512] = "";
+    if (!load_translations(k))
+        return 1;
     enum borne_err err = store_open(k->opt.db_path, &k->st, why, sizeof why);
     if (err != BORNE_OK) {
         fprintf(stderr, "borne: database %s: %s (%s)\n", k->opt.db_path, borne_err_str(err), why);
@@ -454,13 +467,8 @@ int kiosk_run(const struct kiosk_options *opts)
     k->mono_at_start = kiosk_mono_ms(k);
     k->wall_at_start = opts->fixed_now ? opts->fixed_now : platform_wall_s();
 
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/i18n", opts->assets_dir);
-    static const char *const langs[LANG_COUNT] = {"fr", "en"};
-    if (i18n_load(k->tr, dir, langs, LANG_COUNT, why, sizeof why) != BORNE_OK) {
-        fprintf(stderr, "borne: translations: %s\n", why);
+    if (!load_translations(k))
         goto out;
-    }
     struct window_options wo = {opts->fullscreen, opts->win_w, opts->win_h, opts->renderer};
     if (platform_window_open(&wo, &k->win, &k->sdl, why, sizeof why) != BORNE_OK) {
         fprintf(stderr, "borne: %s\n", why);

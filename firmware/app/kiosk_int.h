@@ -63,6 +63,9 @@ struct kiosk {
 
 int64_t kiosk_mono_ms(const struct kiosk *k);
 
+/* Whether the wall clock may be wrong (the kernel says it is not synchronised). */
+bool kiosk_clock_unsure(const struct kiosk *k);
+
 /* Handle every queued SDL event, then due deadlines, then draw if needed. With wait_ms > 0,
 ** first block up to that long (or until the state's next deadline) for an event. */
 void kiosk_pump(struct kiosk *k, int wait_ms);

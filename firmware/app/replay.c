@@ -450,6 +450,51 @@ static void bench_scans(struct replay *r, const char *path)
            n, welcome, ms[n / 2], ms[n * 95 / 100], ms[n - 1]);
 }
 
+/* Type a short code on the code screen's keys. */
+static void press_code(struct replay *r, const char *code)
+{
+    for (const char *c = code; *c && r->failures == 0; c++) {
+        char id[16];
+        snprintf(id, sizeof id, "key:%c", *c);
+        press(r, id, 0);
+    }
+}
+
+/* What the wait-* commands wait for, from real threads (the printer's worker, the scanner's
+** reader), in real time. */
+struct wait_scan {
+    int source;
+    unsigned before;
+};
+
+static bool jobs_done(const struct kiosk *k, const void *arg)
+{
+    (void)arg;
+    return k->jobs_in_flight <= 0;
+}
+
+static bool printer_heard(const struct kiosk *k, const void *arg)
+{
+    (void)arg;
+    return k->state->printer != PRINTER_HEALTH_UNKNOWN;
+}
+
+static bool scanned(const struct kiosk *k, const void *arg)
+{
+    const struct wait_scan *w = arg;
+    return k->scans_from[w->source] != w->before;
+}
+
+/* Pump the loop until done(k, arg), at most 20 s; false if it never came. */
+static bool wait_real(struct kiosk *k, bool (*done)(const struct kiosk *, const void *),
+                      const void *arg)
+{
+    int64_t start = platform_mono_ms();
+    while (!done(k, arg) && platform_mono_ms() - start < 20000)
+        kiosk_pump(k, 50);
+    return done(k, arg);
+}
+
 static const struct ticket *saved(struct replay *r, const char *name)
 {
     for (int i = 0; i < r->n_saved; i++)
@@ -679,41 +724,24 @@ static void run_line(struct replay *r, char *line)
     } else if (strcmp(cmd, "save") == 0) {
         save_ticket(r, rest ? rest : "");
     } else if (strcmp(cmd, "keys-code") == 0) {
-        for (const char *c = rest ? rest : ""; *c && r->failures == 0; c++) {
-            char id[16];
-            snprintf(id, sizeof id, "key:%c", *c);
-            press(r, id, 0);
-        }
+        press_code(r, rest ? rest : "");
     } else if (strcmp(cmd, "code-saved") == 0 || strcmp(cmd, "cancel-saved") == 0) {
         const struct ticket *t = saved(r, rest ? rest : "");
         if (t && cmd[0] == 'c' && cmd[1] == 'a') {
             if (!k->st || store_ticket_cancel(k->st, t->id, k->state->now) != BORNE_OK)
                 fail(r, "cannot cancel ticket %s%s", t->id, "");
         } else if (t) {
-            for (const char *c = t->short_code; *c && r->failures == 0; c++) {
-                char id[16];
-                snprintf(id, sizeof id, "key:%c", *c);
-                press(r, id, 0);
-            }
+            press_code(r, t->short_code);
         }
     } else if (strcmp(cmd, "wait-scan") == 0) {
         int src = rest && strcmp(rest, "serial") == 0 ? 1 : 0;
         unsigned before = k->scans_from[src];
-        int64_t start = platform_mono_ms();
-        while (k->scans_from[src] == before && platform_mono_ms() - start < 20000)
-            kiosk_pump(k, 50);
-        if (k->scans_from[src] == before)
+        if (!wait_real(k, scanned, &(struct wait_scan){src, before}))
             fail(r, "no scan from the %s scanner in 20 s%s", src ? "serial" : "evdev", "");
     } else if (strcmp(cmd, "bench-scans") == 0) {
         bench_scans(r, rest ? rest : "");
     } else if (strcmp(cmd, "wait-print") == 0 || strcmp(cmd, "wait-printer") == 0) {
-        /* Real time: the worker is a real thread talking to a real (fake) printer. */
-        bool jobs = strcmp(cmd, "wait-print") == 0;
-        int64_t start = platform_mono_ms();
-        while ((jobs ? k->jobs_in_flight > 0 : k->state->printer == PRINTER_HEALTH_UNKNOWN) &&
-               platform_mono_ms() - start < 20000)
-            kiosk_pump(k, 50);
-        if (jobs ? k->jobs_in_flight > 0 : k->state->printer == PRINTER_HEALTH_UNKNOWN)
+        if (!wait_real(k, strcmp(cmd, "wait-print") == 0 ? jobs_done : printer_heard, NULL))
             fail(r, "the printer did not answer in 20 s%s%s", "", "");
     } else if (strcmp(cmd, "wait") == 0) {
         advance(k, rest ? atoll(rest) : 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/text.h"
 #include "escpos/codepage.h"
 #include "escpos/escpos.h"
 #include "escpos/ticket_job.h"
@@ -290,12 +291,6 @@ enum borne_err kiosk_ticket_prepare(struct kiosk *k, struct registration_request
     return err;
 }
 
-/* "ACDE-FHJKM": the short code as the screens show it. */
-static void code_grouped(const char *code, char *out, size_t cap)
-{
-    snprintf(out, cap, "%.4s-%.8s", code, strlen(code) > 4 ? code + 4 : "");
-}
-
 /* The print job of ticket t in language lang, for first_name ("" when purged). */
 static enum borne_err build_job(struct kiosk *k, const struct ticket *t, int lang,
                                 const char *first_name, struct escpos_buf *b)
@@ -319,7 +314,7 @@ static enum borne_err build_job(struct kiosk *k, const struct ticket *t, int lan
     who[0] = '\0';
     if (first_name[0])
         i18n_format(who, sizeof who, ui_tr(ui, STR_TICKET_FOR), name, 1);
-    code_grouped(t->short_code, code, sizeof code);
+    text_short_code_grouped(t->short_code, code, sizeof code);
     enum escpos_codepage cp = ESCPOS_CP858;
     if (k->opt.codepage && !escpos_codepage_parse(k->opt.codepage, &cp))
         cp = ESCPOS_CP858;
@@ -548,7 +543,9 @@ done:
     else
         fprintf(stderr, "borne: check-in not recorded: %s (%s)\n", borne_err_str(err),
                 store_errmsg(k->st));
+    /* "Not today" may be the clock's fault: arg tells the verdict to say so to staff. */
     kiosk_dispatch(k, (struct action){.kind = ACT_CHECKED_IN,
+                                      .arg = kiosk_clock_unsure(k),
                                       .err = err,
                                       .checkin = err == BORNE_OK ? &res : NULL});
 }

@@ -126,6 +126,7 @@ static void checked_in(struct app_state *s, const struct action *a)
     forget_visitor(s);
     s->selected = -1;
     s->verdict = *a->checkin;
+    s->clock_unsure = a->arg != 0;
     s->screen = SCREEN_VERDICT;
     s->verdict_at_ms = s->now_ms;
     s->last_touch_ms = s->now_ms;
@@ -615,7 +616,10 @@ void app_reduce(struct app_state *s, const struct action *a)
         if (s->screen == SCREEN_DONE && s->ticket == TICKET_PRINTING && a->id != 0 &&
             a->id == s->done.print_job_id) {
             s->ticket = a->err == BORNE_OK ? TICKET_PRINTED : TICKET_FAILED;
-            s->last_touch_ms = s->now_ms; /* the screen's time to read starts now */
+            /* A ticket that failed turns the screen into one to photograph: its time to read
+            ** starts now. A printed one changes a line only, and keeps the usual time. */
+            if (a->err != BORNE_OK)
+                s->last_touch_ms = s->now_ms;
         } else {
             s->version = before;
         }

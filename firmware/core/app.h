@@ -127,7 +127,8 @@ enum action_kind {
     ACT_CATALOGUE,       /* effect result: sessions, n */
     ACT_FAULT,           /* text: reason for staff; the kiosk is out of order */
     ACT_SCAN,            /* text: what a scanner read (any source) */
-    ACT_CHECKED_IN,      /* effect result: err, checkin (NULL if err is not OK) */
+    ACT_CHECKED_IN,      /* effect result: err, checkin (NULL if err is not OK); arg: the
+                            clock is not synchronised */
     ACT_OPEN_CODE,       /* "Je n'arrive pas à scanner": the short code screen */
     ACT_SUBMIT_CODE,     /* "Valider" on the short code screen */
     ACT_TICKET_QR,       /* the QR of the ticket on SCREEN_DONE: qr, arg = side */

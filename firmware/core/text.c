@@ -1,6 +1,7 @@
 /* Text rules for what visitors type. See text.h. */
 #include "core/text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 size_t utf8_decode(const char *s, size_t len, uint32_t *cp)
@@ -301,4 +302,10 @@ void text_name_key(const char *first, const char *last, char *out, size_t cap)
         out[o] = '\0';
     }
     fold_into(last, out, o, cap);
+}
+
+void text_short_code_grouped(const char *code, char *out, size_t cap)
+{
+    size_t n = strlen(code);
+    snprintf(out, cap, "%.*s-%s", (int)(n > 4 ? 4 : n), code, n > 4 ? code + 4 : "");
 }

@@ -55,4 +55,8 @@ enum text_verdict text_check_phone(const char *s);
 ** same key. */
 void text_name_key(const char *first, const char *last, char *out, size_t cap);
 
+/* A ticket's short code as the screens and the printed ticket show it: "ACDE-FHJKM" (a dash
+** after the fourth character). */
+void text_short_code_grouped(const char *code, char *out, size_t cap);
+
 #endif

@@ -51,26 +51,6 @@ static const uint16_t cp850_high[128] = {
     0x00B0, 0x00A8, 0x00B7, 0x00B9, 0x00B3, 0x00B2, 0x25A0, 0x00A0, /* F8 */
 };
 
-/* CP858: bytes 0x80-0xFF. */
-static const uint16_t cp858_high[128] = {
-    0x00C7, 0x00FC, 0x00E9, 0x00E2, 0x00E4, 0x00E0, 0x00E5, 0x00E7, /* 80 */
-    0x00EA, 0x00EB, 0x00E8, 0x00EF, 0x00EE, 0x00EC, 0x00C4, 0x00C5, /* 88 */
-    0x00C9, 0x00E6, 0x00C6, 0x00F4, 0x00F6, 0x00F2, 0x00FB, 0x00F9, /* 90 */
-    0x00FF, 0x00D6, 0x00DC, 0x00F8, 0x00A3, 0x00D8, 0x00D7, 0x0192, /* 98 */
-    0x00E1, 0x00ED, 0x00F3, 0x00FA, 0x00F1, 0x00D1, 0x00AA, 0x00BA, /* A0 */
-    0x00BF, 0x00AE, 0x00AC, 0x00BD, 0x00BC, 0x00A1, 0x00AB, 0x00BB, /* A8 */
-    0x2591, 0x2592, 0x2593, 0x2502, 0x2524, 0x00C1, 0x00C2, 0x00C0, /* B0 */
-    0x00A9, 0x2563, 0x2551, 0x2557, 0x255D, 0x00A2, 0x00A5, 0x2510, /* B8 */
-    0x2514, 0x2534, 0x252C, 0x251C, 0x2500, 0x253C, 0x00E3, 0x00C3, /* C0 */
-    0x255A, 0x2554, 0x2569, 0x2566, 0x2560, 0x2550, 0x256C, 0x00A4, /* C8 */
-    0x00F0, 0x00D0, 0x00CA, 0x00CB, 0x00C8, 0x20AC, 0x00CD, 0x00CE, /* D0 */
-    0x00CF, 0x2518, 0x250C, 0x2588, 0x2584, 0x00A6, 0x00CC, 0x2580, /* D8 */
-    0x00D3, 0x00DF, 0x00D4, 0x00D2, 0x00F5, 0x00D5, 0x00B5, 0x00FE, /* E0 */
-    0x00DE, 0x00DA, 0x00DB, 0x00D9, 0x00FD, 0x00DD, 0x00AF, 0x00B4, /* E8 */
-    0x00AD, 0x00B1, 0x2017, 0x00BE, 0x00B6, 0x00A7, 0x00F7, 0x00B8, /* F0 */
-    0x00B0, 0x00A8, 0x00B7, 0x00B9, 0x00B3, 0x00B2, 0x25A0, 0x00A0, /* F8 */
-};
-
 /* CP1252: bytes 0x80-0xFF. */
 static const uint16_t cp1252_high[128] = {
     0x20AC, 0x0000, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, /* 80 */
@@ -128,18 +108,20 @@ static const struct standin standins[] = {
     {0x2192, "->"}, {0x2212, "-"},   {0x2264, "<="},  {0x2265, ">="},
 };
 
-static const uint16_t *high_table(enum escpos_codepage cp)
+/* The character of byte 0x80 + i in page cp. CP858 is CP850 with the euro sign in place of
+** the dotless i at 0xD5 (IBM made it so in 1998): one table for both. */
+static uint32_t high_char(enum escpos_codepage cp, int i)
 {
     switch (cp) {
     case ESCPOS_CP437:
-        return cp437_high;
+        return cp437_high[i];
     case ESCPOS_CP850:
-        return cp850_high;
+        return cp850_high[i];
     case ESCPOS_CP1252:
-        return cp1252_high;
+        return cp1252_high[i];
     case ESCPOS_CP858:
     default:
-        return cp858_high;
+        return i == 0xD5 - 0x80 ? 0x20AC : cp850_high[i];
     }
 }
 
@@ -191,7 +173,7 @@ uint32_t escpos_codepage_char(enum escpos_codepage cp, uint8_t b)
         return b;
     if (b < 0x80)
         return 0;
-    return high_table(cp)[b - 0x80];
+    return high_char(cp, b - 0x80);
 }
 
 /* Characters that only modify the one before them or steer layout: combining accents,
@@ -214,14 +196,14 @@ static bool is_space(uint32_t c)
 
 /* The byte of the page that prints c, or 0 if it has none. Control characters (C0, DEL, C1)
 ** have none: they are commands to the printer, never text. */
-static uint8_t page_byte(const uint16_t *table, uint32_t c)
+static uint8_t page_byte(enum escpos_codepage cp, uint32_t c)
 {
     if (c >= 0x20 && c < 0x7F)
         return (uint8_t)c;
     if (c < 0xA0 || c > 0xFFFF)
         return 0;
     for (int i = 0; i < 128; i++)
-        if (table[i] == c)
+        if (high_char(cp, i) == c)
             return (uint8_t)(0x80 + i);
     return 0;
 }
@@ -273,7 +255,6 @@ static size_t sink_end(struct sink *s)
 
 size_t escpos_codepage_from_utf8(enum escpos_codepage cp, const char *utf8, char *out, size_t cap)
 {
-    const uint16_t *table = high_table(cp);
     struct sink s = {out, cap, 0, 0};
     if (!utf8)
         utf8 = "";
@@ -298,7 +279,7 @@ size_t escpos_codepage_from_utf8(enum escpos_codepage cp, const char *utf8, char
             sink_put(&s, " ", 1);
             continue;
         }
-        uint8_t b = page_byte(table, c);
+        uint8_t b = page_byte(cp, c);
         if (b != 0) {
             char ch = (char)b;
             sink_put(&s, &ch, 1);

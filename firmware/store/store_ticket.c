@@ -57,16 +57,26 @@ static enum borne_err finish(struct store *st, sqlite3_stmt *stmt, const char *w
     return err;
 }
 
+/* BEGIN IMMEDIATE and COMMIT through the handle's cached statements, as store_register. */
+static enum borne_err step_cached(struct store *st, enum store_stmt id, const char *what)
+{
+    sqlite3_stmt *stmt;
+    enum borne_err err = store_stmt_get(st, id, what, &stmt);
+    if (err == BORNE_OK)
+        err = store_step_done(st, stmt, what);
+    if (stmt)
+        sqlite3_reset(stmt);
+    return err;
+}
+
 static enum borne_err begin(struct store *st, const char *what)
 {
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? BORNE_OK : store_fail_sqlite(st, what, rc);
+    return step_cached(st, STMT_BEGIN, what);
 }
 
 static enum borne_err commit(struct store *st, const char *what)
 {
-    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? BORNE_OK : store_fail_sqlite(st, what, rc);
+    return step_cached(st, STMT_COMMIT, what);
 }
 
 static void read_ticket(sqlite3_stmt *stmt, struct ticket *t)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "ui/ui.h"
 
 /* The sentence under the code: where the ticket is. */
@@ -76,9 +77,7 @@ void view_done(struct ui *ui, const struct app_state *s)
                     1);
     }
     /* The code, big and spaced "ABCD-EFGH1", on a card: the one thing to keep. */
-    size_t n = strlen(s->done.short_code);
-    snprintf(code, sizeof code, "%.*s-%s", (int)(n > 4 ? 4 : n), s->done.short_code,
-             n > 4 ? s->done.short_code + 4 : "");
+    text_short_code_grouped(s->done.short_code, code, sizeof code);
 
     char hint[600];
     ticket_hint(ui, s, hint, sizeof hint);

@@ -346,6 +346,18 @@ static void test_checked_in_shows_verdict(void **state)
     assert_string_equal(s->done.first_name, "");
     assert_string_equal(s->done.short_code, "");
     assert_int_equal(s->ticket, TICKET_NONE);
+
+    /* The loop says with the result whether the clock is synchronised; each verdict has its own. */
+    act(s, ACT_HOME, 0);
+    scan(s, PAYLOAD);
+    clear_effect(s);
+    reduce(s, (struct action){.kind = ACT_CHECKED_IN, .err = BORNE_OK, .checkin = &r, .arg = 1});
+    assert_true(s->clock_unsure);
+    act(s, ACT_HOME, 0);
+    scan(s, PAYLOAD);
+    clear_effect(s);
+    checked_in(s, BORNE_OK, &r);
+    assert_false(s->clock_unsure);
 }
 
 static void test_checked_in_store_failure(void **state)
@@ -729,17 +741,18 @@ static void test_printed(void **state)
     assert_int_equal(s->ticket, TICKET_PRINTING);
     assert_int_equal(s->version, v);
 
-    int64_t t = NOW_MS + 3000;
+    int64_t t = NOW_MS + 3000, touched = s->last_touch_ms;
     tick(s, NOW + 3, t);
     reduce(s, (struct action){.kind = ACT_PRINTED, .id = 42, .err = BORNE_OK});
     assert_int_equal(s->ticket, TICKET_PRINTED);
     assert_int_not_equal(s->version, v);
-    assert_int_equal(s->last_touch_ms, t);
+    /* Printed changes a line, not the screen's time: it counts from the last touch. */
+    assert_int_equal(s->last_touch_ms, touched);
     /* A second report of the same job changes nothing. */
     reduce(s, (struct action){.kind = ACT_PRINTED, .id = 42, .err = BORNE_ERR_IO});
     assert_int_equal(s->ticket, TICKET_PRINTED);
     /* Printed: the usual done timeout. */
-    assert_int_equal(app_next_deadline_ms(s), t + s->done_timeout_ms);
+    assert_int_equal(app_next_deadline_ms(s), touched + s->done_timeout_ms);
 
     /* Failed: the screen shows the QR and the code. */
     touch(s, s->done_at_ms + APP_DONE_GUARD_MS);
@@ -760,7 +773,7 @@ static void test_printed(void **state)
     assert_int_equal(s->ticket, TICKET_NONE);
 }
 
-/* The done screen stays `ms` after the last touch (or the print report), not longer. */
+/* The done screen stays `ms` after the last touch (or a failed print's report), not longer. */
 static void check_done_timeout(struct app_state *s, int64_t from_ms, int ms)
 {
     assert_int_equal(app_next_deadline_ms(s), from_ms + ms);
@@ -800,7 +813,7 @@ static void test_done_timeout_by_ticket(void **state)
     assert_int_equal(s->ticket, TICKET_FAILED);
     check_done_timeout(s, t2, APP_DONE_NO_TICKET_MS);
 
-    /* Printed: the usual 30 s from the report. */
+    /* Printed: the usual 30 s from the last touch; the report does not restart it. */
     t = s->now_ms + 1000;
     touch(s, t);
     reg = make_registration("tkt-3", 10);
@@ -809,7 +822,7 @@ static void test_done_timeout_by_ticket(void **state)
     t2 = t + 2500;
     tick(s, s->now + 2, t2);
     reduce(s, (struct action){.kind = ACT_PRINTED, .id = 10, .err = BORNE_OK});
-    check_done_timeout(s, t2, s->done_timeout_ms);
+    check_done_timeout(s, t, s->done_timeout_ms);
 
     /* A configured done timeout longer than APP_DONE_NO_TICKET_MS wins. */
     s->done_timeout_ms = APP_DONE_NO_TICKET_MS + 5000;

@@ -270,7 +270,9 @@ static void to_verdict(enum verdict v, enum invalid_reason why, const struct ses
         snprintf(r.ticket_id, sizeof r.ticket_id, "t-%.30s", ses->id);
     }
     snprintf(r.first_name, sizeof r.first_name, "%s", first_name);
-    reduce((struct action){.kind = ACT_CHECKED_IN, .err = BORNE_OK, .checkin = &r});
+    /* arg: the clock is not synchronised, as the loop says it (kept from the scene's set-up). */
+    reduce((struct action){
+        .kind = ACT_CHECKED_IN, .err = BORNE_OK, .checkin = &r, .arg = st->clock_unsure});
     assert_int_equal(st->screen, SCREEN_VERDICT);
     assert_int_equal(st->verdict.verdict, v);
 }
@@ -456,7 +458,7 @@ static void build_scene(enum scene sc, const struct config *cfg)
         later.starts_at += 3 * 86400;
         later.ends_at += 3 * 86400;
         if (sc == SC_VERDICT_CLOCK_UNSURE)
-            st->clock_unsure = true; /* what the loop sets from the platform's clock */
+            st->clock_unsure = true; /* to_verdict hands it over as the loop does */
         to_verdict(VERDICT_NOT_TODAY, INVALID_NONE, &later, "Marie", later.starts_at);
         break;
     }
