@@ -35,6 +35,14 @@ const char *borne_err_str(enum borne_err err)
         return "internal error";
     case BORNE_ERR_READ_ONLY:
         return "read-only";
+    case BORNE_ERR_NETWORK:
+        return "server unreachable";
+    case BORNE_ERR_SERVER:
+        return "server failure";
+    case BORNE_ERR_REFUSED:
+        return "refused by the server";
+    case BORNE_ERR_UNAUTHORIZED:
+        return "not authorised by the server";
     }
     return "unknown error";
 }

@@ -24,6 +24,10 @@ enum borne_err {
     BORNE_ERR_TOO_NEW = 13,            /* the database was written by a newer Borne */
     BORNE_ERR_INTERNAL = 14,           /* a bug: see the log */
     BORNE_ERR_READ_ONLY = 15,          /* the database or its folder cannot be written */
+    BORNE_ERR_NETWORK = 16,            /* the server cannot be reached, or did not answer in time */
+    BORNE_ERR_SERVER = 17,             /* the server failed (5xx) or its reply makes no sense */
+    BORNE_ERR_REFUSED = 18,            /* the server refused the request (4xx other than below) */
+    BORNE_ERR_UNAUTHORIZED = 19,       /* not enrolled, token unknown, or this device is revoked */
 };
 
 /* A short English name for logs ("disk full"); never NULL, never shown to visitors. */
