@@ -8,10 +8,14 @@ set -euo pipefail
 
 run_pkgs=(build-essential cmake pkg-config
           libsdl2-dev libsdl2-ttf-dev libsqlite3-dev libinih-dev libpng-dev
-          libsodium-dev libqrencode-dev
+          libsodium-dev libqrencode-dev libcjson-dev libcurl4-openssl-dev ca-certificates
+          libmicrohttpd-dev libpq-dev libical-dev
           fonts-open-sans)
-# zbar-tools decodes printed QR codes; clang and its runtime build the libFuzzer targets.
-test_pkgs=(libcmocka-dev sqlite3 xvfb xauth zbar-tools clang libclang-rt-14-dev)
+# zbar-tools decodes printed QR codes; clang and its runtime build the libFuzzer targets;
+# postgresql (server binaries, started in a temp dir by tests/server_env.sh) and curl serve the
+# sync tests.
+test_pkgs=(libcmocka-dev sqlite3 xvfb xauth zbar-tools clang libclang-rt-14-dev
+           postgresql postgresql-client curl python3)
 
 want=("${run_pkgs[@]}")
 case "${1:-run}" in

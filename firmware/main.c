@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/kiosk.h"
+#include "client/sync.h"
 #include "platform/platform.h"
 #include "printer/printer.h"
 
@@ -12,6 +13,12 @@ static void usage(FILE *f)
     fputs("usage: borne [options]\n"
           "       borne reprint CODE [--db PATH] [--config PATH] [--printer URI] [--lang fr|en]\n"
           "                          print ticket CODE again (staff), logged as a reprint\n"
+          "       borne sync [--db PATH] [--config PATH]\n"
+          "                          one sync cycle with the server; exit 0 only on success\n"
+          "       borne enrol URL CODE [--label TEXT] [--db PATH] [--config PATH]\n"
+          "                          enrol this kiosk with the server at URL (one-time CODE)\n"
+          "       borne pin-hash     read a staff PIN (4 to 12 digits) on stdin, print the\n"
+          "                          [staff] pin_hash line of the configuration\n"
           "  --windowed WxH      a window of W x H pixels instead of fullscreen\n"
           "  --demo              fill an empty database with the demo catalogue\n"
           "  --demo-large        the same, about 200 sessions (benchmarks)\n"
@@ -38,6 +45,9 @@ static const char *assets_dir(void)
 int main(int argc, char **argv)
 {
     struct kiosk_options o;
+    /* No configuration needed to make the line that goes into it. */
+    if (argc == 2 && strcmp(argv[1], "pin-hash") == 0)
+        return kiosk_pin_hash_command(stdin, stdout, stderr);
     kiosk_options_default(&o);
     o.assets_dir = assets_dir();
     const char *fonts = getenv("BORNE_FONTS");
@@ -54,7 +64,20 @@ int main(int argc, char **argv)
         }
     }
     int first = 1;
-    if (argc > 1 && strcmp(argv[1], "reprint") == 0) {
+    if (argc > 1 && strcmp(argv[1], "sync") == 0) {
+        o.command = "sync";
+        first = 2;
+    } else if (argc > 1 && strcmp(argv[1], "enrol") == 0) {
+        if (argc < 4 || argv[2][0] == '-' || argv[3][0] == '-') {
+            fprintf(stderr, "borne: enrol needs the server's URL and the enrolment code "
+                            "(see --help)\n");
+            return 2;
+        }
+        o.command = "enrol";
+        o.enrol_url = argv[2];
+        o.enrol_code = argv[3];
+        first = 4;
+    } else if (argc > 1 && strcmp(argv[1], "reprint") == 0) {
         if (argc < 3) {
             fprintf(stderr, "borne: reprint needs the ticket's code (see --help)\n");
             return 2;
@@ -109,6 +132,8 @@ int main(int argc, char **argv)
             o.replay_path = v;
         } else if (strcmp(a, "--screenshots") == 0) {
             o.shots_dir = v;
+        } else if (strcmp(a, "--label") == 0 && o.command) {
+            o.enrol_label = v;
         } else if (strcmp(a, "--exit-after") == 0) {
             o.exit_after_ms = atoi(v);
         } else {
@@ -126,6 +151,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    sync_global_init(); /* before any thread */
     if (o.replay_path) {
         /* Headless unless the caller chose a video driver (e.g. x11 under Xvfb). */
         setenv("SDL_VIDEODRIVER", "offscreen", 0);

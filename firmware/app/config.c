@@ -23,13 +23,24 @@
 **   opens_before_min = 30     ; the door opens this long before a session starts
 **   closes_after_min = 0      ; and closes this long after it ends
 **   [keys]
-**   trusted = DEVICE_ID BASE64_PUBLIC_KEY   ; repeatable: tickets of other devices */
+**   trusted = DEVICE_ID BASE64_PUBLIC_KEY   ; repeatable: tickets of other devices
+**   [sync]                    ; the server and token come from `borne enrol URL CODE`
+**   ca_file = /etc/borne/ca.pem   ; trust this CA instead of the system's
+**   pinned_key = sha256//BASE64   ; also pin the server's public key
+**   interval_s = 180          ; between syncs while online
+**   timeout_s = 30            ; how long one request may take
+**   seat_timeout_ms = 2000    ; how long a registration waits for the server's seat
+**   [staff]                   ; the staff panel; without pin_hash it is off
+**   pin_hash = $argon2id$v=19$m=32768,t=2,p=1$...   ; the line `borne pin-hash` prints
+**   badge = TEXT              ; a staff badge's QR text (16 characters at least): opens the
+**                             ; PIN prompt, never the panel itself */
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/kiosk.h"
+#include "core/staff.h"
 #include "escpos/codepage.h"
 
 /* Strings from the file must outlive the parse: a small fixed arena, as everything else. */
@@ -127,6 +138,32 @@ static int on_value(void *user, const char *section, const char *name, const cha
                  (o->trusted_keys[o->n_trusted_keys++] = keep(value)) != NULL;
         else
             known = false;
+    } else if (strcmp(section, "sync") == 0) {
+        int n = 0;
+        if (strcmp(name, "ca_file") == 0)
+            ok = (size_t)snprintf(o->sync.ca_file, sizeof o->sync.ca_file, "%s", value) <
+                 sizeof o->sync.ca_file;
+        else if (strcmp(name, "pinned_key") == 0)
+            ok = strncmp(value, "sha256//", 8) == 0 &&
+                 (size_t)snprintf(o->sync.pinned_key, sizeof o->sync.pinned_key, "%s", value) <
+                     sizeof o->sync.pinned_key;
+        else if (strcmp(name, "interval_s") == 0)
+            ok = to_int(value, 10, 24 * 3600, &n), o->sync_interval_ms = n * 1000L;
+        else if (strcmp(name, "timeout_s") == 0)
+            ok = to_int(value, 1, 300, &n), o->sync.timeout_ms = n * 1000L,
+            o->sync.connect_timeout_ms = n * 1000L;
+        else if (strcmp(name, "seat_timeout_ms") == 0)
+            ok = to_int(value, 200, 30000, &n), o->sync.seat_timeout_ms = n;
+        else
+            known = false;
+    } else if (strcmp(section, "staff") == 0) {
+        /* Checked here, so that a hash pasted in half is said at start, not at the first PIN. */
+        if (strcmp(name, "pin_hash") == 0)
+            ok = kiosk_pin_hash_valid(value) && (o->staff_pin_hash = keep(value)) != NULL;
+        else if (strcmp(name, "badge") == 0)
+            ok = staff_badge_valid(value) && (o->staff_badge = keep(value)) != NULL;
+        else
+            known = false;
     } else if (strcmp(section, "display") == 0) {
         if (strcmp(name, "fullscreen") == 0)
             ok = to_bool(value, &o->fullscreen);
@@ -148,6 +185,13 @@ static int on_value(void *user, const char *section, const char *name, const cha
         c->bad = true;
     } else if (!known && !c->bad) {
         snprintf(c->err, c->cap, "[%s] %s: unknown setting (see board/borne.ini)", section, name);
+        c->bad = true;
+    } else if (!ok && !c->bad && strcmp(section, "staff") == 0) {
+        /* A badge's text is as good as the badge: it stays out of the log. */
+        snprintf(c->err, c->cap,
+                 "[staff] %s: not a valid value (pin_hash: the line `borne pin-hash` prints; "
+                 "badge: %d to %d printable characters)",
+                 name, STAFF_BADGE_MIN, STAFF_BADGE_MAX - 1);
         c->bad = true;
     } else if (!ok && !c->bad) {
         snprintf(c->err, c->cap, "[%s] %s = %s: not a valid value", section, name, value);

@@ -89,46 +89,61 @@ static void load_catalogue(struct kiosk *k)
     kiosk_dispatch(k, (struct action){.kind = ACT_CATALOGUE, .sessions = k->load_buf, .n = n});
 }
 
+static void registered(struct kiosk *k, const struct registration_request *req, enum borne_err err,
+                       const struct registration *reg)
+{
+    /* The log names the record, never the person (privacy by default). */
+    if (err == BORNE_OK)
+        fprintf(stderr, "borne: registration %s for session %s stored (seq %lld%s)\n", reg->id,
+                reg->session_id, (long long)reg->device_seq,
+                reg->status == REGISTRATION_WAITLIST ? ", waiting list" : "");
+    else
+        fprintf(stderr, "borne: registration for session %s not stored: %s (%s)\n", req->session_id,
+                borne_err_str(err), k->st ? store_errmsg(k->st) : "");
+    kiosk_dispatch(
+        k, (struct action){.kind = ACT_REGISTERED,
+                           .err = err,
+                           .reg = (err == BORNE_OK || err == BORNE_ERR_ALREADY_REGISTERED) ? reg
+                                                                                           : NULL});
+}
+
+void kiosk_register_now(struct kiosk *k, struct registration_request *req)
+{
+    struct registration reg;
+    enum borne_err err = BORNE_ERR_INTERNAL;
+    memset(&reg, 0, sizeof reg);
+    /* A short code that collides with an existing one (1 in 10^10) is simply made again. */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        if ((err = ticket_random_id(req->registration_id)) != BORNE_OK ||
+            (err = ticket_random_id(req->event_id)) != BORNE_OK ||
+            (err = ticket_short_code_new(req->short_code)) != BORNE_OK ||
+            (err = kiosk_ticket_prepare(k, req)) != BORNE_OK)
+            break;
+        err = store_register(k->st, req, &reg);
+        if (err != BORNE_ERR_INVALID)
+            break;
+    }
+    registered(k, req, err, &reg);
+}
+
 static void register_visitor(struct kiosk *k)
 {
     const struct app_state *s = k->state;
     struct registration_request req;
-    struct registration reg;
     memset(&req, 0, sizeof req);
-    enum borne_err err = BORNE_ERR_INTERNAL;
-    if (s->selected < 0)
-        goto done;
+    if (s->selected < 0) {
+        registered(k, &req, BORNE_ERR_INTERNAL, NULL);
+        return;
+    }
     memcpy(req.session_id, s->catalogue[s->selected].id, sizeof req.session_id);
     memcpy(req.first_name, s->form.value[FIELD_FIRST], sizeof req.first_name);
     memcpy(req.last_name, s->form.value[FIELD_LAST], sizeof req.last_name);
     memcpy(req.email, s->form.value[FIELD_EMAIL], sizeof req.email);
     memcpy(req.phone, s->form.value[FIELD_PHONE], sizeof req.phone);
     req.now = s->now;
-    if ((err = kiosk_ticket_prepare(k, &req)) != BORNE_OK)
-        goto done;
-    /* A short code that collides with an existing one (1 in 10^10) is simply made again. */
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if ((err = ticket_random_id(req.registration_id)) != BORNE_OK ||
-            (err = ticket_random_id(req.event_id)) != BORNE_OK ||
-            (err = ticket_short_code_new(req.short_code)) != BORNE_OK)
-            break;
-        err = store_register(k->st, &req, &reg);
-        if (err != BORNE_ERR_INVALID)
-            break;
-    }
-done:
-    /* The log names the record, never the person (privacy by default). */
-    if (err == BORNE_OK)
-        fprintf(stderr, "borne: registration %s for session %s stored (seq %lld)\n", reg.id,
-                reg.session_id, (long long)reg.device_seq);
-    else
-        fprintf(stderr, "borne: registration for session %s not stored: %s (%s)\n", req.session_id,
-                borne_err_str(err), k->st ? store_errmsg(k->st) : "");
-    kiosk_dispatch(
-        k, (struct action){.kind = ACT_REGISTERED,
-                           .err = err,
-                           .reg = (err == BORNE_OK || err == BORNE_ERR_ALREADY_REGISTERED) ? &reg
-                                                                                           : NULL});
+    /* An enrolled kiosk asks the server for the seat first; the answer records it. */
+    if (!kiosk_sync_register(k, &req))
+        kiosk_register_now(k, &req);
 }
 
 void kiosk_dispatch(struct kiosk *k, struct action a)
@@ -156,6 +171,12 @@ void kiosk_dispatch(struct kiosk *k, struct action a)
             kiosk_checkin(k, e == EFFECT_CHECKIN_CODE);
         else if (e == EFFECT_PRINT)
             kiosk_print(k);
+        else if (e == EFFECT_STAFF_VERIFY)
+            kiosk_staff_verify(k);
+        else if (e == EFFECT_STAFF_LOAD)
+            kiosk_staff_load(k);
+        else if (e == EFFECT_SYNC_NOW)
+            kiosk_sync_now(k);
     }
 }
 
@@ -191,10 +212,27 @@ static void press(struct kiosk *k, int x, int y)
     frame(k); /* finds the widget under the finger: it is drawn pressed */
     k->ui.pressing = false;
     k->need_draw = true;
+    /* The staff corner: no widget, nothing drawn; the reducer times the hold. */
+    if (k->state->screen == SCREEN_HOME && x < STAFF_CORNER_PX && y < STAFF_CORNER_PX) {
+        k->corner_held = true;
+        kiosk_dispatch(
+            k, (struct action){.kind = ACT_STAFF_HOLD, .arg = 1, .now_ms = kiosk_mono_ms(k)});
+    }
+}
+
+/* The finger on the staff corner is lifted (arg 0) or lost (-1). */
+static void corner_up(struct kiosk *k, int arg)
+{
+    if (!k->corner_held)
+        return;
+    k->corner_held = false;
+    kiosk_dispatch(k,
+                   (struct action){.kind = ACT_STAFF_HOLD, .arg = arg, .now_ms = kiosk_mono_ms(k)});
 }
 
 static void release(struct kiosk *k, int x, int y)
 {
+    corner_up(k, 0);
     k->ui.releasing = true;
     k->ui.px = x;
     k->ui.py = y;
@@ -259,6 +297,7 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
             e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             k->need_draw = true;
         if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
+            corner_up(k, -1);
             k->touching = false; /* no release will come */
             k->ui.pressed_id[0] = '\0';
             k->need_draw = true;
@@ -338,8 +377,12 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         }
         return;
     default:
-        if (k->ev_worker && e->type == k->ev_worker)
+        if (k->ev_sync && e->type == k->ev_sync)
+            kiosk_sync_event(k, e);
+        else if (k->ev_worker && e->type == k->ev_worker)
             kiosk_worker_event(k, e);
+        else if (k->ev_staff && e->type == k->ev_staff)
+            kiosk_staff_event(k, e);
         return;
     }
 }
@@ -446,6 +489,12 @@ int kiosk_run(const struct kiosk_options *opts)
     struct kiosk *k = calloc(1, sizeof *k);
     if (!k)
         return 1;
+    if (opts->command) {
+        free(k);
+        if (strcmp(opts->command, "sync") == 0)
+            return kiosk_sync_command(opts);
+        return kiosk_enrol_command(opts, opts->enrol_url, opts->enrol_code, opts->enrol_label);
+    }
     if (opts->reprint_code) {
         k->opt = *opts;
         k->tr = calloc(1, sizeof *k->tr);
@@ -488,8 +537,10 @@ int kiosk_run(const struct kiosk_options *opts)
     k->state->idle_timeout_ms = opts->idle_timeout_s * 1000;
     k->state->purge_days = opts->purge_days;
     k->state->effect = EFFECT_NONE; /* the store is not open yet */
+    kiosk_staff_open(k);
     open_store(k);
     kiosk_tickets_open(k);
+    kiosk_sync_open(k);
     k->last_poll_ms = kiosk_mono_ms(k);
     if (k->st) {
         k->state->effect = EFFECT_LOAD_CATALOGUE;
@@ -523,6 +574,8 @@ int kiosk_run(const struct kiosk_options *opts)
 out:
     if (k->frames)
         fprintf(stderr, "borne: %lu frames rendered\n", k->frames);
+    kiosk_sync_close(k);
+    kiosk_staff_close(k);
     kiosk_tickets_close(k);
     render_destroy(k->rd);
     if (k->win)

@@ -11,8 +11,11 @@
 #define BORNE_APP_KIOSK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "client/sync.h"
 #include "core/app.h"
 
 struct kiosk_options {
@@ -48,6 +51,19 @@ struct kiosk_options {
     /* Other devices' public keys ("DEVICE_ID BASE64KEY"): until sync distributes them. */
     const char *trusted_keys[KIOSK_TRUSTED_MAX];
     int n_trusted_keys;
+
+    /* Sync ([sync]; the server's URL and token come from `borne enrol`, kept in the database). */
+    struct sync_options sync;
+    long sync_interval_ms; /* between cycles while online; 0: 3 minutes */
+    /* "borne sync" / "borne enrol URL CODE": run that command and exit. */
+    const char *command;
+    const char *enrol_url, *enrol_code, *enrol_label;
+
+    /* The staff panel ([staff]). pin_hash is the line `borne pin-hash` prints; NULL: the panel
+    ** is off (the corner does nothing, the badge is a scan like any other). badge: the text of a
+    ** staff badge's QR code, which opens the PIN prompt (never the panel); NULL: none. */
+    const char *staff_pin_hash;
+    const char *staff_badge;
 };
 
 /* Fill opts with the defaults (demo off, French, 60 s idle, 30 days, fullscreen). */
@@ -63,5 +79,31 @@ bool kiosk_config_load(struct kiosk_options *opts, const char *path, char *errms
 /* Run the kiosk until the window is closed or SIGTERM (or the replay ends). Returns the
 ** process exit code: 0 on a normal end; for a replay, 1 if an expectation failed. */
 int kiosk_run(const struct kiosk_options *opts);
+
+/* The staff PIN's hash (firmware/app/staff.c): Argon2id (libsodium's crypto_pwhash_str) with
+** KIOSK_PIN_OPSLIMIT passes over KIOSK_PIN_MEMLIMIT bytes, which a Raspberry Pi 3 checks in
+** well under a second while a guess costs an attacker as much. */
+#define KIOSK_PIN_OPSLIMIT 2                   /* crypto_pwhash_OPSLIMIT_INTERACTIVE */
+#define KIOSK_PIN_MEMLIMIT (32u * 1024 * 1024) /* 32 MiB: half of libsodium's INTERACTIVE */
+#define KIOSK_PIN_HASH_MAX 128                 /* crypto_pwhash_STRBYTES */
+
+/* Hash pin (see staff_pin_valid(): 4 to 12 digits) into out, cap >= KIOSK_PIN_HASH_MAX.
+** BORNE_ERR_INVALID: not a valid PIN or cap too small (out is then ""); BORNE_ERR_NOMEM: the
+** hashing memory could not be had. */
+enum borne_err kiosk_pin_hash(const char *pin, char *out, size_t cap);
+
+/* Whether hash is a PIN hash this kiosk can check: a libsodium "$argon2id$" string whose
+** parameters are readable. Says nothing of the PIN. */
+bool kiosk_pin_hash_valid(const char *hash);
+
+/* Whether pin matches hash. Slow on purpose (see above): never on the UI thread. False for
+** a malformed hash, and when the check's memory could not be had. */
+bool kiosk_pin_verify(const char *hash, const char *pin);
+
+/* `borne pin-hash`: read a PIN (4 to 12 digits) from the first line of in (without echo
+** when in is a terminal, after a prompt on err) and write the configuration line
+** "pin_hash = $argon2id$..." to out. Returns the exit code: 0 done; 1 no PIN read, or not 4
+** to 12 digits; 2 the hashing failed (memory). Messages go to err. */
+int kiosk_pin_hash_command(FILE *in, FILE *out, FILE *err);
 
 #endif

@@ -59,6 +59,15 @@ struct kiosk {
         size_t start_len; /* characters in the field when the run began */
     } burst;
     unsigned scans_from[2]; /* scans handed over by the evdev and serial readers (replays) */
+    /* Sync (sync.c). */
+    struct sync_worker *sync; /* NULL when not enrolled */
+    bool sync_enrolled;
+    Uint32 ev_sync;      /* the worker's and the seat thread's SDL events */
+    int seats_in_flight; /* seat requests not answered yet */
+    /* Staff panel (staff.c). */
+    Uint32 ev_staff;             /* the PIN check's SDL event */
+    struct pin_check *pin_check; /* the PIN check under way, on a thread of its own; NULL: none */
+    bool corner_held;            /* a press on the start screen's staff corner, not lifted yet */
 };
 
 int64_t kiosk_mono_ms(const struct kiosk *k);
@@ -94,6 +103,40 @@ void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key);
 /* Print ticket CODE again (staff), logged as a reprint; returns the exit code. Needs k->st,
 ** k->tr and k->printer; no window. */
 int kiosk_reprint(struct kiosk *k, const char *code);
+
+/* Sync (sync.c): start the worker if the kiosk is enrolled; stop it. */
+void kiosk_sync_open(struct kiosk *k);
+void kiosk_sync_close(struct kiosk *k);
+/* A registration of an enrolled kiosk: ask the server for the seat on a thread; the answer
+** comes back as an ev_sync event and records the registration (kiosk_register_now). Returns
+** false when the kiosk works alone: the caller records it at once. */
+bool kiosk_sync_register(struct kiosk *k, const struct registration_request *req);
+/* Record a registration whose ids and ticket are ready, and tell the reducer. */
+void kiosk_register_now(struct kiosk *k, struct registration_request *req);
+/* An ev_sync event. */
+void kiosk_sync_event(struct kiosk *k, const SDL_Event *e);
+/* Something was recorded (a check-in): sync soon. The staff button: sync now. */
+void kiosk_sync_changed(struct kiosk *k);
+void kiosk_sync_now(struct kiosk *k);
+/* Make this kiosk's key pair if it has none yet (first start, or `borne enrol` before it).
+** Returns false with a line on stderr if the key cannot be read or kept. */
+bool kiosk_device_key_ensure(struct store *st);
+/* `borne sync` and `borne enrol URL CODE`: exit codes. */
+int kiosk_sync_command(const struct kiosk_options *o);
+int kiosk_enrol_command(const struct kiosk_options *o, const char *url, const char *code,
+                        const char *label);
+
+/* Staff panel (staff.c): set the state's staff fields from the options at start (and say in
+** the log whether the panel is on); wait for a PIN check under way at exit. */
+void kiosk_staff_open(struct kiosk *k);
+void kiosk_staff_close(struct kiosk *k);
+/* EFFECT_STAFF_VERIFY: check s->staff.pin on a thread; its ev_staff event answers with
+** ACT_PIN_CHECKED. EFFECT_STAFF_LOAD: today's sessions and counts, free disk, clock, as
+** ACT_STAFF_DATA. */
+void kiosk_staff_verify(struct kiosk *k);
+void kiosk_staff_load(struct kiosk *k);
+/* An ev_staff event. */
+void kiosk_staff_event(struct kiosk *k, const SDL_Event *e);
 
 /* Run the replay script at k->opt.replay_path; returns the exit code. */
 int kiosk_replay(struct kiosk *k);

@@ -35,8 +35,22 @@
 **   wait-printer          wait for the printer's first status report (real time, at most 20 s)
 **   wait-scan evdev|serial   wait for a scan from that scanner device (real time, 20 s)
 **   wait MS               MS milliseconds pass
+**   hold X Y MS           a finger down at pixel (X, Y), MS milliseconds pass, then it is lifted
+**                         (the staff corner is the start screen's top-left 96 x 96 pixels)
+**   keys-pin DIGITS       DIGITS typed on the staff PIN keypad (then "press pin:ok")
+**   wait-pin              let the staff PIN check under way end (real time, at most 20 s)
+**   wait-screen NAME      pump until the screen is NAME (real time, at most 20 s): an answer
+**                         from a thread (a seat asked of the server)
+**   sync-status K=V ...   tell the loop the sync worker's state, as it would (the panel shows
+**                         it; nothing else changes): enrolled, online, running 0|1; progress,
+**                         pending, refused N; last_success, last_attempt M (minutes from now,
+**                         negative: ago; 0: never); err NAME (ok, network, unauthorized,
+**                         server, refused, disk-full, internal); site NAME (\x20: a space);
+**                         detail TEXT (last: the rest of the line)
 **   screenshot NAME       save the screen as NAME.png in the screenshots folder
-**   expect screen NAME    home, session, form, confirm, done, fault
+**   expect screen NAME    home, session, form, confirm, done, fault, verdict, code, staff-pin,
+**                         staff
+**   expect locked on|off  the staff PIN prompt is locked (too many wrong PINs)
 **   expect notice NAME    none, required, too-long, bad-char, bad-email, bad-phone, just-full,
 **                         closed, reserved
 **   expect field N TEXT   field N (0 first name, 1 name, 2 e-mail, 3 phone) holds TEXT
@@ -46,7 +60,8 @@
 **   expect registrations SESSION N   the store holds N confirmed registrations for SESSION
 **   expect outbox N       N events wait to be synced
 **   expect large on|off, expect contrast on|off, expect lang fr|en
-**   expect verdict NAME   welcome, already, too-early, over, not-today, cancelled, invalid
+**   expect verdict NAME   welcome, already, too-early, over, not-today, cancelled, invalid,
+**                         waitlist
 **   expect reason NAME    why not valid: damaged, newer-format, forged, unknown-key,
 **                         revoked-key, unknown-session, unknown-code, mismatch
 **   expect ticket NAME    none, printing, printed, failed, on-screen
@@ -309,12 +324,12 @@ static void bench_taps(struct replay *r, const char *args)
     free(ms);
 }
 
-static const char *const screens[SCREEN_COUNT] = {"home", "session", "form",    "confirm",
-                                                  "done", "fault",   "verdict", "code"};
+static const char *const screens[SCREEN_COUNT] = {"home",  "session", "form", "confirm",   "done",
+                                                  "fault", "verdict", "code", "staff-pin", "staff"};
 static const char *const notices[] = {"none",      "required",  "too-long", "bad-char", "bad-email",
                                       "bad-phone", "just-full", "closed",   "reserved", "bad-code"};
-static const char *const verdicts[VERDICT_COUNT] = {"welcome",   "already",   "too-early", "over",
-                                                    "not-today", "cancelled", "invalid"};
+static const char *const verdicts[VERDICT_COUNT] = {
+    "welcome", "already", "too-early", "over", "not-today", "cancelled", "invalid", "waitlist"};
 static const char *const reasons[] = {
     "none",        "damaged",         "newer-format", "forged",  "unknown-key",
     "revoked-key", "unknown-session", "unknown-code", "mismatch"};
@@ -479,6 +494,17 @@ static bool printer_heard(const struct kiosk *k, const void *arg)
     return k->state->printer != PRINTER_HEALTH_UNKNOWN;
 }
 
+static bool pin_checked(const struct kiosk *k, const void *arg)
+{
+    (void)arg;
+    return k->pin_check == NULL && !k->state->staff.checking;
+}
+
+static bool on_screen(const struct kiosk *k, const void *arg)
+{
+    return strcmp(screens[k->state->screen], arg) == 0;
+}
+
 static bool scanned(const struct kiosk *k, const void *arg)
 {
     const struct wait_scan *w = arg;
@@ -518,6 +544,98 @@ static void save_ticket(struct replay *r, const char *name)
     }
     snprintf(r->saved[r->n_saved].name, sizeof r->saved[0].name, "%s", name);
     r->n_saved++;
+}
+
+/* hold X Y MS: the finger stays down while virtual time passes, deadlines included. */
+static void hold(struct replay *r, const char *args)
+{
+    int x, y;
+    long long ms;
+    if (sscanf(args, "%d %d %lld", &x, &y, &ms) != 3 || ms < 0) {
+        fail(r, "hold needs X Y MS%s%s", "", "");
+        return;
+    }
+    push_finger(r->k, SDL_FINGERDOWN, x, y);
+    kiosk_pump(r->k, 0);
+    advance(r->k, ms);
+    push_finger(r->k, SDL_FINGERUP, x, y);
+    kiosk_pump(r->k, 0);
+}
+
+static int sync_err_of(const char *name)
+{
+    static const struct {
+        const char *name;
+        enum borne_err err;
+    } errs[] = {{"ok", BORNE_OK},
+                {"network", BORNE_ERR_NETWORK},
+                {"unauthorized", BORNE_ERR_UNAUTHORIZED},
+                {"server", BORNE_ERR_SERVER},
+                {"refused", BORNE_ERR_REFUSED},
+                {"disk-full", BORNE_ERR_DISK_FULL},
+                {"internal", BORNE_ERR_INTERNAL}};
+    for (size_t i = 0; i < COUNT(errs); i++)
+        if (strcmp(errs[i].name, name) == 0)
+            return (int)errs[i].err;
+    return -1;
+}
+
+/* sync-status K=V ...: the view the sync worker's reports would give. */
+static void sync_status(struct replay *r, char *args)
+{
+    struct kiosk *k = r->k;
+    struct sync_view v = k->state->sync;
+    char *p = args;
+    while (p && *p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            fail(r, "sync-status: '%s' is not KEY=VALUE%s", p, "");
+            return;
+        }
+        *eq = '\0';
+        const char *key = p, *val = eq + 1;
+        if (strcmp(key, "detail") == 0) {
+            unescape(val, v.last_error, sizeof v.last_error);
+            break;
+        }
+        char *end = strchr(val, ' ');
+        if (end)
+            *end = '\0';
+        p = end ? end + 1 : NULL;
+        long n = strtol(val, NULL, 10);
+        if (strcmp(key, "enrolled") == 0)
+            v.enrolled = n != 0;
+        else if (strcmp(key, "online") == 0)
+            v.online = n != 0;
+        else if (strcmp(key, "running") == 0)
+            v.running = n != 0;
+        else if (strcmp(key, "progress") == 0)
+            v.progress = (int)n;
+        else if (strcmp(key, "pending") == 0)
+            v.pending = (int)n;
+        else if (strcmp(key, "refused") == 0)
+            v.refused = (int)n;
+        else if (strcmp(key, "last_success") == 0)
+            v.last_success_at = n ? k->state->now + n * 60 : 0;
+        else if (strcmp(key, "last_attempt") == 0)
+            v.last_attempt_at = n ? k->state->now + n * 60 : 0;
+        else if (strcmp(key, "site") == 0)
+            unescape(val, v.site_name, sizeof v.site_name);
+        else if (strcmp(key, "err") == 0 && sync_err_of(val) >= 0)
+            v.last_err = sync_err_of(val);
+        else {
+            fail(r, "sync-status: unknown key or value '%s=%s'", key, val);
+            return;
+        }
+    }
+    if (v.last_err == BORNE_OK)
+        v.last_error[0] = '\0';
+    kiosk_dispatch(k, (struct action){.kind = ACT_SYNC_STATUS, .sync = &v});
+    kiosk_pump(k, 0);
 }
 
 /* scan-file PATH [alter N] / scan-saved NAME [alter N]. */
@@ -623,6 +741,11 @@ static void expect(struct replay *r, char *args)
     } else if (strcmp(what, "lang") == 0) {
         if (strcmp(rest, s->lang == LANG_FR ? "fr" : "en") != 0)
             fail(r, "expected language %s%s", rest, "");
+    } else if (strcmp(what, "locked") == 0) {
+        bool locked =
+            s->staff.lock.locked_until_ms != 0 && s->now_ms < s->staff.lock.locked_until_ms;
+        if (locked != (strcmp(rest, "on") == 0))
+            fail(r, "expected the PIN prompt locked %s%s", rest, "");
     } else if (strcmp(what, "verdict") == 0) {
         if (s->screen != SCREEN_VERDICT)
             fail(r, "expected verdict %s, but the screen is %s", rest, screens[s->screen]);
@@ -745,6 +868,23 @@ static void run_line(struct replay *r, char *line)
             fail(r, "the printer did not answer in 20 s%s%s", "", "");
     } else if (strcmp(cmd, "wait") == 0) {
         advance(k, rest ? atoll(rest) : 0);
+    } else if (strcmp(cmd, "hold") == 0) {
+        hold(r, rest ? rest : "");
+    } else if (strcmp(cmd, "keys-pin") == 0) {
+        for (const char *d = rest ? rest : ""; *d && r->failures == 0; d++) {
+            char id[16];
+            snprintf(id, sizeof id, "pin:%c", *d);
+            press(r, id, 0);
+        }
+    } else if (strcmp(cmd, "wait-pin") == 0) {
+        if (!wait_real(k, pin_checked, NULL))
+            fail(r, "the staff PIN check did not end in 20 s%s%s", "", "");
+    } else if (strcmp(cmd, "wait-screen") == 0) {
+        if (!wait_real(k, on_screen, rest ? rest : ""))
+            fail(r, "the screen did not become %s in 20 s (it is %s)", rest ? rest : "",
+                 screens[k->state->screen]);
+    } else if (strcmp(cmd, "sync-status") == 0) {
+        sync_status(r, rest ? rest : "");
     } else if (strcmp(cmd, "screenshot") == 0) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s.png", k->opt.shots_dir ? k->opt.shots_dir : ".",

@@ -97,19 +97,34 @@ static enum printer_health health_of(enum printer_state st)
 
 /* The key pair is made at first start and kept in the store; it never leaves it, except as
 ** the public half (device_keys, later sync). */
-static bool load_key(struct kiosk *k)
+bool kiosk_device_key_ensure(struct store *st)
 {
-    enum borne_err err = store_device_secret_get(k->st, k->secret_key);
+    uint8_t sk[64];
+    enum borne_err err = store_device_secret_get(st, sk);
     if (err == BORNE_ERR_NOT_FOUND) {
         uint8_t pk[32];
-        err = ticket_keypair_new(pk, k->secret_key);
+        err = ticket_keypair_new(pk, sk);
         if (err == BORNE_OK)
-            err = store_device_secret_put(k->st, k->secret_key, pk);
+            err = store_device_secret_put(st, sk, pk);
         if (err == BORNE_OK)
-            fprintf(stderr, "borne: device key made for %s\n", store_device_id(k->st));
+            fprintf(stderr, "borne: device key made for %s\n", store_device_id(st));
     }
+    explicit_bzero(sk, sizeof sk);
     if (err != BORNE_OK) {
         fprintf(stderr, "borne: the device key cannot be used: %s (%s)\n", borne_err_str(err),
+                store_errmsg(st));
+        return false;
+    }
+    return true;
+}
+
+static bool load_key(struct kiosk *k)
+{
+    if (!kiosk_device_key_ensure(k->st))
+        return false;
+    enum borne_err err = store_device_secret_get(k->st, k->secret_key);
+    if (err != BORNE_OK) {
+        fprintf(stderr, "borne: the device key cannot be read: %s (%s)\n", borne_err_str(err),
                 store_errmsg(k->st));
         return false;
     }
@@ -327,8 +342,9 @@ static enum borne_err build_job(struct kiosk *k, const struct ticket *t, int lan
         .payload = t->payload,
         .short_code = code,
         .code_label = ui_tr(ui, STR_TICKET_CODE_LABEL),
-        .arrival = ui_tr(ui, STR_TICKET_ARRIVAL),
-        .note = NULL,
+        .arrival = ui_tr(ui, t->waitlist ? STR_TICKET_ARRIVAL_WAITLIST : STR_TICKET_ARRIVAL),
+        .note = t->waitlist ? ui_tr(ui, STR_TICKET_WAITLIST) : NULL,
+        .waitlist = t->waitlist,
         .paper_mm = k->opt.paper_mm,
         .codepage = cp,
     };
@@ -548,6 +564,8 @@ done:
                                       .arg = kiosk_clock_unsure(k),
                                       .err = err,
                                       .checkin = err == BORNE_OK ? &res : NULL});
+    if (err == BORNE_OK && res.verdict == VERDICT_WELCOME)
+        kiosk_sync_changed(k); /* other doors learn of it sooner */
 }
 
 /* ---- reprint (staff, from the command line) ---------------------------------------------- */

@@ -87,9 +87,30 @@ static void forget_visitor(struct app_state *s)
     memset(&s->verdict, 0, sizeof s->verdict);
 }
 
+/* What staff typed and saw goes when the panel or its prompt closes. Not the lock (a closed
+** prompt must not reset the count of wrong tries), not a check under way (its thread still
+** holds the PIN it was given, and its answer must still count if it is wrong). */
+static void forget_staff(struct app_state *s)
+{
+    struct staff_state *st = &s->staff;
+    memset(st->pin, 0, sizeof st->pin);
+    st->holding = false;
+    st->wrong = false;
+    st->tab = STAFF_TAB_SYNC;
+    st->page = 0;
+    st->loaded = false;
+    memset(&st->data, 0, sizeof st->data);
+    st->sync_asked = false;
+    st->sync_ran = false;
+}
+
 /* How long the current screen stays without a touch before the kiosk goes home. */
 static int screen_timeout_ms(const struct app_state *s)
 {
+    if (s->screen == SCREEN_STAFF_PIN)
+        return STAFF_PIN_IDLE_MS;
+    if (s->screen == SCREEN_STAFF)
+        return STAFF_PANEL_IDLE_MS;
     if (s->screen == SCREEN_DONE)
         return s->ticket == TICKET_FAILED || s->ticket == TICKET_ON_SCREEN
                    ? (s->done_timeout_ms > APP_DONE_NO_TICKET_MS ? s->done_timeout_ms
@@ -111,7 +132,8 @@ static bool takes_scans(const struct app_state *s)
     if (s->screen == SCREEN_DONE)
         return s->ticket != TICKET_FAILED && s->ticket != TICKET_ON_SCREEN;
     return s->screen != SCREEN_FORM && s->screen != SCREEN_CODE && s->screen != SCREEN_FAULT &&
-           s->screen != SCREEN_CONFIRM;
+           s->screen != SCREEN_CONFIRM && s->screen != SCREEN_STAFF_PIN &&
+           s->screen != SCREEN_STAFF;
 }
 
 static void checked_in(struct app_state *s, const struct action *a)
@@ -184,6 +206,7 @@ static int default_day(const struct app_state *s)
 static void go_home(struct app_state *s)
 {
     forget_visitor(s);
+    forget_staff(s);
     s->screen = SCREEN_HOME;
     s->selected = -1;
     s->day = default_day(s);
@@ -403,12 +426,69 @@ static void back(struct app_state *s)
     case SCREEN_DONE:
     case SCREEN_VERDICT:
     case SCREEN_CODE:
+    case SCREEN_STAFF_PIN:
+    case SCREEN_STAFF:
         go_home(s);
         break;
     case SCREEN_HOME:
     case SCREEN_FAULT:
         break;
     }
+}
+
+/* The PIN prompt, from the corner or the badge. Whoever was at the screen is forgotten: the
+** prompt is staff's. A lock that has run out is lifted now, so the screen does not say it. */
+static void open_pin(struct app_state *s)
+{
+    forget_visitor(s);
+    forget_staff(s);
+    s->selected = -1;
+    s->screen = SCREEN_STAFF_PIN;
+    s->last_touch_ms = s->now_ms;
+    staff_lock_allows(&s->staff.lock, s->now_ms);
+}
+
+static bool pin_locked(const struct app_state *s)
+{
+    return s->staff.lock.locked_until_ms != 0 && s->now_ms < s->staff.lock.locked_until_ms;
+}
+
+static void pin_checked(struct app_state *s, bool right)
+{
+    struct staff_state *st = &s->staff;
+    st->checking = false;
+    memset(st->pin, 0, sizeof st->pin);
+    if (!right) {
+        /* Counted even when the prompt was closed meanwhile: closing it must not be a way
+        ** around the lock. */
+        if (staff_lock_wrong(&st->lock, s->now_ms))
+            st->locked_until = s->now + STAFF_LOCK_MS / 1000;
+        st->wrong = true;
+        return;
+    }
+    staff_lock_right(&st->lock);
+    if (s->screen != SCREEN_STAFF_PIN)
+        return; /* the prompt was left: a right PIN opens nothing by itself */
+    forget_staff(s);
+    s->screen = SCREEN_STAFF;
+    s->last_touch_ms = s->now_ms;
+    if (s->effect == EFFECT_NONE)
+        s->effect = EFFECT_STAFF_LOAD;
+}
+
+/* The sync worker's state, while the panel is open: after the button, note that a cycle ran,
+** so that its end is shown as the button's result; and read the counts again when a cycle is
+** over (what it sent and received changed them). */
+static void sync_status(struct app_state *s, const struct sync_view *v)
+{
+    s->sync = *v;
+    if (s->screen != SCREEN_STAFF)
+        return;
+    struct staff_state *st = &s->staff;
+    if (st->sync_asked && (v->running || v->last_attempt_at != st->sync_asked_after))
+        st->sync_ran = true;
+    if (!v->running && s->effect == EFFECT_NONE)
+        s->effect = EFFECT_STAFF_LOAD;
 }
 
 void app_reduce(struct app_state *s, const struct action *a)
@@ -433,7 +513,13 @@ void app_reduce(struct app_state *s, const struct action *a)
             break; /* version already moved */
         }
         bool idle = s->now_ms - s->last_touch_ms >= screen_timeout_ms(s);
-        if (idle && away(s) && s->screen != SCREEN_FAULT) {
+        if (s->staff.holding && s->screen == SCREEN_HOME &&
+            s->now_ms - s->staff.hold_since_ms >= STAFF_HOLD_MS) {
+            open_pin(s); /* still held: the prompt shows without waiting for the lift */
+        } else if (s->screen == SCREEN_STAFF_PIN && !idle && s->staff.lock.locked_until_ms &&
+                   !pin_locked(s)) {
+            staff_lock_allows(&s->staff.lock, s->now_ms); /* the lock is over: keys again */
+        } else if (idle && away(s) && s->screen != SCREEN_FAULT) {
             /* The visitor has left: the next one starts from the defaults, text size,
              ** contrast and language included (the language staff configured). */
             go_home(s);
@@ -485,6 +571,10 @@ void app_reduce(struct app_state *s, const struct action *a)
         }
         break;
     case ACT_PAGE:
+        if (s->screen == SCREEN_STAFF) {
+            s->staff.page = s->staff.page + a->arg < 0 ? 0 : s->staff.page + a->arg;
+            break;
+        }
         s->page += a->arg;
         if (s->page < 0)
             s->page = 0;
@@ -514,6 +604,80 @@ void app_reduce(struct app_state *s, const struct action *a)
             auto_shift(&s->form);
         }
         break;
+    case ACT_STAFF_HOLD:
+        s->version = before; /* nothing on screen shows the corner: it must not draw visitors */
+        if (a->arg > 0 && s->screen == SCREEN_HOME && s->staff.enabled) {
+            s->staff.holding = true;
+            s->staff.hold_since_ms = a->now_ms;
+        } else if (a->arg <= 0 && s->staff.holding) {
+            s->staff.holding = false; /* arg -1: the finger was lost (focus), not lifted */
+            if (a->arg == 0 && s->screen == SCREEN_HOME &&
+                a->now_ms - s->staff.hold_since_ms >= STAFF_HOLD_MS) {
+                open_pin(s);
+                s->version = before + 1;
+            }
+        }
+        break;
+    case ACT_PIN_DIGIT: {
+        struct staff_state *st = &s->staff;
+        size_t len = strlen(st->pin);
+        if (s->screen != SCREEN_STAFF_PIN || st->checking || pin_locked(s) || a->arg < 0 ||
+            a->arg > 9 || len >= STAFF_PIN_MAX) {
+            s->version = before;
+            break;
+        }
+        st->pin[len] = (char)('0' + a->arg);
+        st->pin[len + 1] = '\0';
+        st->wrong = false;
+        break;
+    }
+    case ACT_PIN_SUBMIT:
+        /* Refused without a check while locked, and while a check runs: one at a time. */
+        if (s->screen != SCREEN_STAFF_PIN || s->staff.checking || s->effect != EFFECT_NONE ||
+            !staff_lock_allows(&s->staff.lock, s->now_ms) || !staff_pin_valid(s->staff.pin))
+            break;
+        s->staff.checking = true;
+        s->staff.wrong = false;
+        s->effect = EFFECT_STAFF_VERIFY;
+        break;
+    case ACT_PIN_CHECKED:
+        if (!s->staff.checking) {
+            s->version = before; /* no check was asked for: a stray answer */
+            break;
+        }
+        if (a->err != BORNE_OK) {
+            /* The check could not run (see the log): no try is counted, the PIN is typed
+            ** again. */
+            s->staff.checking = false;
+            memset(s->staff.pin, 0, sizeof s->staff.pin);
+            break;
+        }
+        pin_checked(s, a->arg != 0);
+        break;
+    case ACT_STAFF_DATA:
+        if (s->screen != SCREEN_STAFF || !a->staff) {
+            s->version = before;
+            break;
+        }
+        s->staff.data = *a->staff;
+        s->staff.loaded = true;
+        break;
+    case ACT_STAFF_TAB:
+        if (s->screen == SCREEN_STAFF && a->arg >= 0 && a->arg < STAFF_TAB_COUNT) {
+            s->staff.tab = (enum staff_tab)a->arg;
+            s->staff.page = 0;
+        }
+        break;
+    case ACT_SYNC_NOW:
+        /* Not enrolled: there is nobody to sync with, and the panel says so beside the button. */
+        if (s->screen != SCREEN_STAFF || !s->sync.enrolled || s->sync.running ||
+            s->effect != EFFECT_NONE)
+            break;
+        s->effect = EFFECT_SYNC_NOW;
+        s->staff.sync_asked = true;
+        s->staff.sync_ran = false;
+        s->staff.sync_asked_after = s->sync.last_attempt_at;
+        break;
     case ACT_TEXT:
         if (s->screen == SCREEN_CODE && a->text)
             type_code(s, a->text);
@@ -527,6 +691,8 @@ void app_reduce(struct app_state *s, const struct action *a)
             s->code[strlen(s->code) - 1] = '\0';
             s->notice = NOTICE_NONE;
         }
+        if (s->screen == SCREEN_STAFF_PIN && !s->staff.checking && s->staff.pin[0])
+            s->staff.pin[strlen(s->staff.pin) - 1] = '\0';
         if (s->screen == SCREEN_FORM) {
             char *v = s->form.value[s->form.focus];
             v[utf8_prev(v, strlen(v))] = '\0';
@@ -547,16 +713,23 @@ void app_reduce(struct app_state *s, const struct action *a)
         }
         break;
     case ACT_CONFIRM:
-        if (s->screen != SCREEN_CONFIRM || !selected(s) || s->effect != EFFECT_NONE)
+        if (s->screen != SCREEN_CONFIRM || !selected(s) || s->effect != EFFECT_NONE ||
+            s->registering)
             break;
         if (session_state_at(selected(s), s->now) != SESSION_OPEN) {
             left_behind(s); /* the late-registration window closed while they typed */
             break;
         }
         s->effect = EFFECT_REGISTER;
+        s->registering = true; /* the answer may take a moment (a seat asked of the server) */
         break;
     case ACT_REGISTERED:
+        s->registering = false;
         registered(s, a);
+        break;
+    case ACT_SYNC_STATUS:
+        if (a->sync)
+            sync_status(s, a->sync);
         break;
     case ACT_CATALOGUE:
         load_catalogue(s, a->sessions, a->n);
@@ -569,6 +742,12 @@ void app_reduce(struct app_state *s, const struct action *a)
     case ACT_SCAN:
         if (!takes_scans(s) || !a->text || s->effect != EFFECT_NONE) {
             s->version = before;
+            break;
+        }
+        /* The staff badge opens the PIN prompt, never the panel: a lost badge alone is not
+        ** enough. Without a PIN configured, it is a scan like any other ("not valid"). */
+        if (s->staff.enabled && staff_badge_matches(s->staff.badge, a->text)) {
+            open_pin(s);
             break;
         }
         s->last_touch_ms = s->now_ms; /* someone is at the kiosk */
@@ -639,6 +818,14 @@ int64_t app_next_deadline_ms(const struct app_state *s)
     int64_t due = -1;
     if (away(s) && s->screen != SCREEN_FAULT)
         due = s->last_touch_ms + screen_timeout_ms(s);
+    /* The corner held long enough, and a lock running out: the screen changes then. */
+    int64_t staff[2] = {s->staff.holding ? s->staff.hold_since_ms + STAFF_HOLD_MS : -1,
+                        s->screen == SCREEN_STAFF_PIN && s->staff.lock.locked_until_ms
+                            ? s->staff.lock.locked_until_ms
+                            : -1};
+    for (int i = 0; i < 2; i++)
+        if (staff[i] >= 0 && (due < 0 || staff[i] < due))
+            due = staff[i];
     /* The next session transition, or midnight, whichever comes first. */
     int64_t wall = app_day_start(s->now, 1);
     if (s->catalogue_valid_until > s->now && s->catalogue_valid_until < wall)

@@ -16,6 +16,7 @@
 #include "core/checkin.h"
 #include "core/err.h"
 #include "core/model.h"
+#include "core/staff.h"
 
 #define APP_CATALOGUE_MAX 512 /* sessions held in memory: the next APP_DAYS days */
 #define APP_DAYS 7            /* days offered on the start screen, today included */
@@ -26,15 +27,17 @@
 
 enum screen {
     SCREEN_HOME = 0,
-    SCREEN_SESSION = 1, /* one session's details */
-    SCREEN_FORM = 2,    /* names and optional contact, on-screen keyboard */
-    SCREEN_CONFIRM = 3, /* check before recording */
-    SCREEN_DONE = 4,    /* registered (or already was) */
-    SCREEN_FAULT = 5,   /* out of order: ask staff */
-    SCREEN_VERDICT = 6, /* the answer to a scanned ticket or a typed code */
-    SCREEN_CODE = 7,    /* "I cannot scan": type the ticket's short code */
+    SCREEN_SESSION = 1,   /* one session's details */
+    SCREEN_FORM = 2,      /* names and optional contact, on-screen keyboard */
+    SCREEN_CONFIRM = 3,   /* check before recording */
+    SCREEN_DONE = 4,      /* registered (or already was) */
+    SCREEN_FAULT = 5,     /* out of order: ask staff */
+    SCREEN_VERDICT = 6,   /* the answer to a scanned ticket or a typed code */
+    SCREEN_CODE = 7,      /* "I cannot scan": type the ticket's short code */
+    SCREEN_STAFF_PIN = 8, /* staff: the PIN prompt (corner held, or the staff badge scanned) */
+    SCREEN_STAFF = 9,     /* staff: the panel (sync, printer, clock, disk, today's sessions) */
 };
-#define SCREEN_COUNT 8
+#define SCREEN_COUNT 10
 
 #define APP_VERDICT_OK_MS 6000   /* a welcome goes back to the start screen after this */
 #define APP_VERDICT_BAD_MS 12000 /* a problem stays longer: it must be read */
@@ -102,6 +105,10 @@ enum effect {
     EFFECT_CHECKIN,        /* verify the scanned payload in s->scan and check it in */
     EFFECT_CHECKIN_CODE,   /* check in the ticket of the short code in s->code */
     EFFECT_PRINT,          /* print the ticket of s->done (job s->done.print_job_id) */
+    EFFECT_STAFF_VERIFY,   /* check s->staff.pin against the configured hash, off the UI thread;
+                              the answer is ACT_PIN_CHECKED */
+    EFFECT_STAFF_LOAD,     /* read the panel's data (today's sessions, disk): ACT_STAFF_DATA */
+    EFFECT_SYNC_NOW,       /* the staff button: start a sync cycle now */
 };
 
 enum action_kind {
@@ -135,6 +142,31 @@ enum action_kind {
     ACT_PRINTED,         /* a print job ended: id, err (OK = printed) */
     ACT_PRINTER,         /* arg: enum printer_health (status poll or job report) */
     ACT_CODE_REFUSED,    /* effect result: the typed code's check character is wrong */
+    ACT_SYNC_STATUS,     /* the sync worker's state changed: sync (copied) */
+    ACT_STAFF_HOLD,      /* arg 1: a finger went down on the staff corner of the start screen;
+                            arg 0: it was lifted; -1: it was lost (now_ms: when) */
+    ACT_PIN_DIGIT,       /* arg: 0..9, a key of the PIN keypad */
+    ACT_PIN_SUBMIT,      /* "OK" on the PIN keypad */
+    ACT_PIN_CHECKED,     /* effect result: arg 1 the PIN was right, 0 wrong; err not OK: it
+                            could not be checked (no try counted) */
+    ACT_STAFF_DATA,      /* effect result: staff (copied) */
+    ACT_STAFF_TAB,       /* arg: enum staff_tab */
+    ACT_SYNC_NOW,        /* "Synchroniser maintenant" */
+};
+
+/* What the staff panel shows of sync, as the loop last heard it from the sync worker. */
+struct sync_view {
+    bool enrolled;           /* the kiosk has a server; false: it works alone */
+    bool online;             /* the last attempt reached the server */
+    bool running;            /* a sync is under way */
+    int progress;            /* events sent or tickets received so far in it */
+    int64_t last_success_at; /* wall clock; 0: never */
+    int64_t last_attempt_at; /* wall clock; 0: never */
+    int pending;             /* events waiting to be sent */
+    int refused;             /* events the server refused */
+    int last_err;            /* enum borne_err of the last attempt (0: it worked) */
+    char last_error[200];    /* its detail, English, for staff */
+    char site_name[96];
 };
 
 struct action {
@@ -150,6 +182,33 @@ struct action {
     const struct checkin_result *checkin;
     const uint8_t *qr; /* arg * arg modules, 1 = dark */
     int64_t id;
+    const struct sync_view *sync;
+    const struct staff_data *staff;
+};
+
+/* The panel's pages: on a 800 x 480 screen everything would not fit on one. */
+enum staff_tab { STAFF_TAB_SYNC = 0, STAFF_TAB_KIOSK = 1, STAFF_TAB_SESSIONS = 2 };
+#define STAFF_TAB_COUNT 3
+
+/* The staff panel and its PIN prompt. enabled and badge come from the configuration; the rest
+** is forgotten when the panel closes, except the lock, which must outlive a closed prompt. */
+struct staff_state {
+    bool enabled;                /* a PIN hash is configured: the corner and the badge work */
+    char badge[STAFF_BADGE_MAX]; /* the staff badge's text; "": no badge */
+    bool holding;                /* a finger is on the corner, since hold_since_ms */
+    int64_t hold_since_ms;
+    char pin[STAFF_PIN_MAX + 1]; /* digits typed so far */
+    bool checking;               /* EFFECT_STAFF_VERIFY is under way: keys wait */
+    bool wrong;                  /* the last PIN was wrong (the prompt says so) */
+    struct staff_lock lock;
+    int64_t locked_until; /* wall clock, for the screen: "locked until 14:07" */
+    enum staff_tab tab;
+    int page;                 /* page of today's sessions */
+    bool loaded;              /* data holds what the effect read */
+    struct staff_data data;   /* today's sessions, disk, clock */
+    bool sync_asked;          /* the sync button was pressed while the panel is open */
+    bool sync_ran;            /* and a cycle has been seen running since */
+    int64_t sync_asked_after; /* s->sync.last_attempt_at when it was pressed */
 };
 
 struct form {
@@ -186,6 +245,7 @@ struct app_state {
     enum notice notice;
 
     enum effect effect;       /* what the loop must do next; it clears it */
+    bool registering;         /* EFFECT_REGISTER is under way (a seat asked of the server) */
     struct registration done; /* the registration shown on SCREEN_DONE */
     bool done_existing;       /* it existed already (same person, same session) */
     char fault[160];          /* why the kiosk is out of order, for staff */
@@ -204,6 +264,11 @@ struct app_state {
     struct checkin_window checkin_window;
     bool clock_unsure; /* the system clock is not synchronised: time-based verdicts say so */
     enum sound sound;  /* to play; the loop clears it */
+
+    /* Sync, for the staff panel. */
+    struct sync_view sync;
+
+    struct staff_state staff;
 
     unsigned version; /* changes whenever something on screen may change: render when it does */
 };

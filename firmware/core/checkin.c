@@ -19,7 +19,7 @@ bool checkin_is_open(const struct session *ses, int64_t now, const struct checki
            now <= ses->ends_at + w->closes_after_s;
 }
 
-enum verdict checkin_judge(const struct session *ses, bool ticket_cancelled,
+enum verdict checkin_judge(const struct session *ses, bool ticket_cancelled, bool ticket_waitlist,
                            int64_t first_checkin_at, int64_t now, const struct checkin_window *w,
                            int64_t *at)
 {
@@ -41,6 +41,8 @@ enum verdict checkin_judge(const struct session *ses, bool ticket_cancelled,
         *at = ses->starts_at;
         return VERDICT_NOT_TODAY;
     }
+    if (ticket_waitlist && now <= ses->ends_at + w->closes_after_s)
+        return VERDICT_WAITLIST;
     if (now < ses->starts_at - w->opens_before_s) {
         *at = ses->starts_at - w->opens_before_s;
         return VERDICT_TOO_EARLY;
@@ -56,7 +58,7 @@ const char *verdict_str(enum verdict v)
 {
     static const char *const names[VERDICT_COUNT] = {
         "welcome",   "already checked in", "too early", "session over",
-        "not today", "cancelled",          "not valid"};
+        "not today", "cancelled",          "not valid", "waiting list"};
     return (unsigned)v < VERDICT_COUNT ? names[v] : "?";
 }
 

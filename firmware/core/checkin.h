@@ -28,8 +28,9 @@ enum verdict {
     VERDICT_NOT_TODAY,   /* the session is on another day: at = its start */
     VERDICT_CANCELLED,   /* the ticket, or its session, was cancelled */
     VERDICT_INVALID,     /* not a ticket this kiosk can accept: see enum invalid_reason */
+    VERDICT_WAITLIST,    /* a waiting-list ticket: no seat was confirmed, the desk decides */
 };
-#define VERDICT_COUNT 7
+#define VERDICT_COUNT 8
 
 /* Why a ticket is not valid, for the log and for staff; the visitor reads one message. */
 enum invalid_reason {
@@ -57,8 +58,11 @@ struct checkin_result {
 /* The verdict for a genuine ticket of a known session at time now. first_checkin_at is the
 ** time of the ticket's first check-in, 0 if none. *at receives the time the verdict names.
 ** The order matters: a cancelled ticket says so even if it was used; a used ticket says when,
-** whatever the time; then the day; then the time of day. */
-enum verdict checkin_judge(const struct session *ses, bool ticket_cancelled,
+** whatever the time; then the day; then, for a waiting-list ticket (ticket_waitlist), the
+** desk, in place of a welcome or a "too early" (a visitor told to come back at 14:00 would
+** be sent to the desk then: better now); then the time of day. A waiting-list ticket is never
+** welcome: the kiosk cannot know whether a seat came free since it was printed. */
+enum verdict checkin_judge(const struct session *ses, bool ticket_cancelled, bool ticket_waitlist,
                            int64_t first_checkin_at, int64_t now, const struct checkin_window *w,
                            int64_t *at);
 

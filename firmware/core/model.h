@@ -86,7 +86,18 @@ struct registration_request {
     char checkin_event_id[BORNE_ID_MAX];
     int checkin_opens_before_s;
     int checkin_closes_after_s;
+
+    /* Where the seat comes from. REGISTRATION_SEAT_LOCAL: a kiosk that is not enrolled decides
+    ** alone, on its seat count. REGISTRATION_SEAT_ESCROW: an enrolled kiosk spends a seat of
+    ** the allotment the server granted it (a seat the server granted just now was merged into
+    ** that allotment first, seat_from_server then says so); with none left, the visitor goes
+    ** on the waiting list if waitlist_ok, and the session is full otherwise. */
+    int seat_mode;
+    bool seat_from_server;
+    bool waitlist_ok;
 };
+#define REGISTRATION_SEAT_LOCAL 0
+#define REGISTRATION_SEAT_ESCROW 1
 
 struct registration {
     char id[BORNE_ID_MAX];
@@ -115,6 +126,7 @@ struct ticket {
     char short_code[BORNE_SHORT_CODE_MAX];
     char first_name[BORNE_NAME_MAX];
     bool cancelled;
+    bool waitlist; /* no seat yet: on the waiting list (see docs/sync-protocol.md) */
     int64_t issued_at;
 };
 

@@ -149,6 +149,23 @@ static void rule(struct escpos_buf *out, int dots)
     escpos_raster(out, bits, dots, ROWS);
 }
 
+/* The note: white on black, bold, double height, and double width when it fits on one line
+** that way ("LISTE D'ATTENTE" does on 80 mm paper), rather than a word per line. */
+static void note(struct escpos_buf *out, const struct ticket_print *t, const char *text)
+{
+    int wide = escpos_codepage_from_utf8(t->codepage, text, NULL, 0) + 2 <=
+                       (size_t)ticket_job_chars_per_line(t->paper_mm) / 2
+                   ? 2
+                   : 1;
+    escpos_size(out, wide, 2);
+    escpos_bold(out, true);
+    escpos_invert(out, true);
+    field(out, t, text, wide, true);
+    escpos_invert(out, false);
+    escpos_bold(out, false);
+    escpos_size(out, 1, 1);
+}
+
 enum borne_err ticket_job_build(const struct ticket_print *t, struct escpos_buf *out)
 {
     if (!out)
@@ -168,6 +185,10 @@ enum borne_err ticket_job_build(const struct ticket_print *t, struct escpos_buf 
     field(out, t, t->centre, 1, false);
     escpos_bold(out, false);
     rule(out, dots);
+    if (t->waitlist) {
+        note(out, t, t->note && *t->note ? t->note : TICKET_WAITLIST_NOTE);
+        escpos_newline(out);
+    }
 
     escpos_size(out, 1, 2);
     escpos_bold(out, true);
@@ -195,21 +216,9 @@ enum borne_err ticket_job_build(const struct ticket_print *t, struct escpos_buf 
 
     field(out, t, t->arrival, 1, false);
 
-    if (t->note && *t->note) {
-        /* Double size when the note fits on one line that way ("LISTE D'ATTENTE" does on
-        ** 80 mm paper); double height only otherwise, rather than a word per line. */
-        int wide = escpos_codepage_from_utf8(t->codepage, t->note, NULL, 0) + 2 <=
-                           (size_t)ticket_job_chars_per_line(t->paper_mm) / 2
-                       ? 2
-                       : 1;
+    if (t->note && *t->note && !t->waitlist) {
         escpos_newline(out);
-        escpos_size(out, wide, 2);
-        escpos_bold(out, true);
-        escpos_invert(out, true);
-        field(out, t, t->note, wide, true);
-        escpos_invert(out, false);
-        escpos_bold(out, false);
-        escpos_size(out, 1, 1);
+        note(out, t, t->note);
     }
 
     escpos_feed(out, 4);

@@ -3,8 +3,9 @@
 ** The layout, top to bottom, all centred: the centre's name in bold, a rule, the session title
 ** bold at double height, the date and time, the room, the visitor's first name, the QR code,
 ** the label and the short code to type when the QR will not scan (double size, bold), what to
-** do at arrival, an optional note in white on black at double size ("LISTE D'ATTENTE"), then
-** a feed and a partial cut.
+** do at arrival, an optional note in white on black at double size, then a feed and a partial
+** cut. A waiting-list ticket has its note ("LISTE D'ATTENTE") at the top instead, right under
+** the centre's name: the first thing the desk reads when the ticket is handed over.
 **
 ** Text is wrapped here, on word boundaries, by counting characters after conversion to the code
 ** page (one byte is one Font A cell); a word longer than a line is the only thing ever split.
@@ -12,6 +13,8 @@
 ** memory is the job buffer and the QR picture. */
 #ifndef BORNE_ESCPOS_TICKET_JOB_H
 #define BORNE_ESCPOS_TICKET_JOB_H
+
+#include <stdbool.h>
 
 #include "core/err.h"
 #include "escpos/codepage.h"
@@ -21,6 +24,9 @@
 ** about ten lines of title at double height on 58 mm paper. A longer field is a bug upstream,
 ** and a ticket that prints beats a refusal at the kiosk. */
 #define TICKET_FIELD_MAX 400
+
+/* What a waiting-list ticket says when the caller gives no words of its own. */
+#define TICKET_WAITLIST_NOTE "LISTE D'ATTENTE"
 
 /* What a ticket shows. Every string is UTF-8 and borrowed for the call; a NULL or empty field
 ** is left out, except payload, which a ticket cannot do without. */
@@ -34,7 +40,9 @@ struct ticket_print {
     const char *short_code; /* printed under the QR, formatted by the caller: "ACDE-FHJK-M" */
     const char *code_label; /* the label above it: "Code du billet" */
     const char *arrival;    /* what to do at arrival: "À votre arrivée, scannez ce billet." */
-    const char *note;       /* optional, NULL if none: "LISTE D'ATTENTE", printed inverted */
+    const char *note;       /* optional, NULL if none: printed inverted, double size, bold */
+    bool waitlist;          /* a waiting-list ticket: note goes at the top, and a NULL or empty
+                               note prints TICKET_WAITLIST_NOTE */
     int paper_mm;           /* 58 or 80 */
     enum escpos_codepage codepage;
 };

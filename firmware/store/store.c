@@ -6,6 +6,7 @@
 ** person) still hold when COMMIT returns, even with another process (the sync worker) on the
 ** same file. On any failure the transaction is rolled back and every cached statement reset. */
 #include "store/store_int.h"
+#include "protocol/protocol.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -56,21 +57,26 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "SELECT " REGISTRATION_COLUMNS "WHERE session_id = ?1 AND name_key = ?2 AND status != 2",
     [STMT_SEAT_TAKE] = "UPDATE sessions SET seats_taken = seats_taken + 1 "
                        "WHERE id = ?1 AND seats_taken < capacity",
+    /* An enrolled kiosk spends a seat of its allotment only while one is left. */
+    [STMT_ALLOTMENT_SPEND] = "UPDATE allotments SET seats_used = seats_used + 1 "
+                             "WHERE session_id = ?1 "
+                             "AND seats_granted - seats_returned - seats_used > 0",
+    [STMT_SEAT_COUNT] = "UPDATE sessions SET seats_taken = seats_taken + 1 WHERE id = ?1",
     [STMT_SEQ_NEXT] = "UPDATE meta SET value = value + 1 WHERE key = 'device_seq'",
     [STMT_SEQ_GET] = "SELECT value FROM meta WHERE key = 'device_seq'",
     /* The registration and its event share parameters ?1..?10 (see bind_registration);
     ** ?11 is the name key for the one and the event id for the other. */
     [STMT_REGISTRATION_INSERT] =
         "INSERT INTO registrations (id, session_id, first_name, last_name, email, phone, "
-        "short_code, created_at, device_seq, origin_device, name_key, status) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
+        "short_code, created_at, device_seq, origin_device, name_key, status, seat) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     /* The payload is made by SQLite's json_object(): names go through its escaping, never
     ** through a format string of ours. */
     [STMT_OUTBOX_INSERT] =
         "INSERT INTO outbox (id, kind, entity_id, payload, created_at, device_seq) "
         "VALUES (?11, 'registration.created', ?1, json_object('registration_id', ?1, "
         "'session_id', ?2, 'first_name', ?3, 'last_name', ?4, 'email', ?5, 'phone', ?6, "
-        "'short_code', ?7, 'status', 'confirmed', 'created_at', ?8, 'device_seq', ?9, "
+        "'short_code', ?7, 'status', ?14, 'seat', ?15, 'created_at', ?8, 'device_seq', ?9, "
         "'device_id', ?10, 'ticket_id', ?12, 'ticket_payload', ?13), ?8, ?9)",
     [STMT_REGISTRATION_GET] = "SELECT " REGISTRATION_COLUMNS "WHERE id = ?1",
     [STMT_REGISTRATION_BY_CODE] = "SELECT " REGISTRATION_COLUMNS "WHERE short_code = ?1",
@@ -882,6 +888,56 @@ enum borne_err store_next_seq(struct store *st, const char *what, int64_t *seq)
     return BORNE_OK;
 }
 
+/* Take the seat of a registration inside store_register()'s transaction, and say what the
+** registration is: *status confirmed or waitlist, *seat where the seat came from. The seat is
+** taken by a conditional UPDATE, not by comparing the numbers read before: the database, not
+** this code, is what guarantees a session is never oversold (by this kiosk alone, or, when
+** enrolled, beyond the seats the server put in escrow for it). */
+static enum borne_err take_seat(struct store *st, const struct registration_request *req,
+                                int seats_taken, int capacity, enum registration_status *status,
+                                enum sync_seat *seat)
+{
+    static const char what[] = "register";
+    sqlite3_stmt *stmt;
+    bool escrow = req->seat_mode == REGISTRATION_SEAT_ESCROW;
+    enum borne_err err =
+        store_stmt_get(st, escrow ? STMT_ALLOTMENT_SPEND : STMT_SEAT_TAKE, what, &stmt);
+    if (err != BORNE_OK)
+        return err;
+    int rc = store_bind_text(stmt, 1, req->session_id);
+    if (rc != SQLITE_OK)
+        return store_fail_sqlite(st, what, rc);
+    err = store_step_done(st, stmt, what);
+    if (err != BORNE_OK)
+        return err;
+    bool taken = sqlite3_changes(st->db) == 1;
+    if (escrow && taken) {
+        /* The seats shown to visitors follow: one seat fewer here. */
+        err = store_stmt_get(st, STMT_SEAT_COUNT, what, &stmt);
+        if (err == BORNE_OK && (rc = store_bind_text(stmt, 1, req->session_id)) != SQLITE_OK)
+            err = store_fail_sqlite(st, what, rc);
+        if (err == BORNE_OK)
+            err = store_step_done(st, stmt, what);
+        if (err != BORNE_OK)
+            return err;
+    }
+    if (taken) {
+        *status = REGISTRATION_CONFIRMED;
+        *seat = !escrow                 ? SYNC_SEAT_LOCAL
+                : req->seat_from_server ? SYNC_SEAT_SERVER
+                                        : SYNC_SEAT_ALLOTMENT;
+        return BORNE_OK;
+    }
+    if (escrow && req->waitlist_ok) {
+        *status = REGISTRATION_WAITLIST;
+        *seat = SYNC_SEAT_NONE;
+        return BORNE_OK;
+    }
+    return store_fail(st, BORNE_ERR_SESSION_FULL, "%s: session %s is full (%d of %d seats%s)", what,
+                      req->session_id, seats_taken, capacity,
+                      escrow ? ", none left in this kiosk's allotment" : "");
+}
+
 enum borne_err store_register(struct store *st, const struct registration_request *req,
                               struct registration *out)
 {
@@ -893,6 +949,8 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     char key[2 * BORNE_NAME_MAX + 2];
     int64_t seq = 0;
     int rc;
+    enum registration_status status = REGISTRATION_CONFIRMED;
+    enum sync_seat seat = SYNC_SEAT_LOCAL;
 
     if (out)
         memset(out, 0, sizeof *out);
@@ -970,24 +1028,9 @@ enum borne_err store_register(struct store *st, const struct registration_reques
         goto cleanup;
     }
 
-    /* The seat is taken by a conditional UPDATE, not by comparing the numbers read above: the
-    ** database, not this code, is what guarantees a session is never oversold. */
-    err = store_stmt_get(st, STMT_SEAT_TAKE, what, &stmt);
+    err = take_seat(st, req, seats_taken, capacity, &status, &seat);
     if (err != BORNE_OK)
         goto cleanup;
-    rc = store_bind_text(stmt, 1, req->session_id);
-    if (rc != SQLITE_OK) {
-        err = store_fail_sqlite(st, what, rc);
-        goto cleanup;
-    }
-    err = store_step_done(st, stmt, what);
-    if (err != BORNE_OK)
-        goto cleanup;
-    if (sqlite3_changes(st->db) != 1) {
-        err = store_fail(st, BORNE_ERR_SESSION_FULL, "%s: session %s is full (%d of %d seats)",
-                         what, req->session_id, seats_taken, capacity);
-        goto cleanup;
-    }
 
     err = store_next_seq(st, what, &seq);
     if (err != BORNE_OK)
@@ -999,6 +1042,10 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     rc = bind_registration(st, stmt, req, seq);
     if (rc == SQLITE_OK)
         rc = store_bind_text(stmt, 11, key);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(stmt, 12, (int)status);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int(stmt, 13, (int)seat);
     if (rc != SQLITE_OK) {
         err = store_fail_sqlite(st, what, rc);
         goto cleanup;
@@ -1017,6 +1064,10 @@ enum borne_err store_register(struct store *st, const struct registration_reques
         rc = bind_text_or_null(stmt, 12, req->ticket_id);
     if (rc == SQLITE_OK)
         rc = bind_text_or_null(stmt, 13, req->payload);
+    if (rc == SQLITE_OK)
+        rc = store_bind_text(stmt, 14, sync_registration_status_name(status));
+    if (rc == SQLITE_OK)
+        rc = store_bind_text(stmt, 15, sync_seat_name(seat));
     if (rc != SQLITE_OK) {
         err = store_fail_sqlite(st, what, rc);
         goto cleanup;
@@ -1028,7 +1079,7 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     /* The ticket, its print job and an immediate check-in belong to the same transaction: a
     ** registration never exists without the ticket the visitor was told about. */
     if (req->ticket_id[0]) {
-        err = store_register_ticket(st, req, seq, out);
+        err = store_register_ticket(st, req, seq, status == REGISTRATION_WAITLIST, out);
         if (err != BORNE_OK)
             goto cleanup;
     }
@@ -1046,7 +1097,7 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     copy_field(out->email, sizeof out->email, req->email);
     copy_field(out->phone, sizeof out->phone, req->phone);
     copy_field(out->short_code, sizeof out->short_code, req->short_code);
-    out->status = REGISTRATION_CONFIRMED;
+    out->status = status;
     out->created_at = req->now;
     out->device_seq = seq;
 

@@ -20,6 +20,7 @@
 #include "core/checkin.h"
 #include "core/err.h"
 #include "core/model.h"
+#include "protocol/protocol.h"
 
 struct store;
 
@@ -178,6 +179,80 @@ enum borne_err store_print_job_get(struct store *st, int64_t id, struct print_jo
 enum borne_err store_print_jobs_interrupt(struct store *st, int64_t now, int *n_out);
 /* How many jobs are in a state. */
 enum borne_err store_print_job_count(struct store *st, enum print_state state, int *out);
+
+/* ---- sync with borne-server (store_sync.c, docs/sync-protocol.md) ------------------------ */
+
+#define STORE_SYNC_URL_MAX 512
+#define STORE_OUTBOX_PAYLOAD_MAX 4096 /* the JSON of one event; the kiosk's own never exceed it */
+
+/* What the kiosk knows of its sync: enrolment (token "" when not enrolled), cursor, the last
+** attempts, and the outbox. The token is a secret: never log it. */
+struct store_sync_state {
+    char url[STORE_SYNC_URL_MAX];
+    char token[SYNC_TOKEN_MAX];
+    char site_id[BORNE_ID_MAX];
+    char site_name[SYNC_SITE_NAME_MAX];
+    char cursor[SYNC_CURSOR_MAX];
+    int64_t last_attempt_at; /* device clock; 0: never */
+    int64_t last_success_at; /* device clock; 0: never */
+    int64_t server_offset;   /* server's clock minus this kiosk's, at the last success */
+    char last_error[256];    /* "" after a success */
+    int pending;             /* outbox events not yet accepted by the server */
+    int refused;             /* events the server refused (kept for staff) */
+};
+
+enum borne_err store_sync_state_get(struct store *st, struct store_sync_state *out);
+
+/* Keep what enrolment gave (one transaction); the pull cursor starts again from "". */
+enum borne_err store_sync_enrol(struct store *st, const char *url, const char *token,
+                                const char *site_id, const char *site_name);
+
+/* Record a sync attempt at `now`: error NULL for a success (then last_success_at = now), else a
+** short sentence for staff. server_time > 0 updates the clock offset. */
+enum borne_err store_sync_note(struct store *st, int64_t now, const char *error,
+                               int64_t server_time);
+
+/* An outbox event waiting for upload. */
+struct store_outbox_event {
+    char id[BORNE_ID_MAX];
+    char kind[SYNC_KIND_MAX];
+    int64_t seq;
+    int64_t created_at;
+    char payload[STORE_OUTBOX_PAYLOAD_MAX]; /* JSON object */
+};
+
+/* The next (at most cap) events not yet accepted, in upload order. */
+enum borne_err store_outbox_next(struct store *st, struct store_outbox_event *out, size_t cap,
+                                 size_t *n_out);
+
+/* The server's answers to a push, in one transaction: applied, duplicate and refused events
+** are all marked sent (a refused one keeps its reason and is never resent); a registration
+** takes the status the server gave it (waiting list, confirmed, cancelled), its ticket too.
+** An id not waiting in the outbox is ignored (an answer to a push made twice). */
+enum borne_err store_outbox_ack(struct store *st, const struct sync_push_result *results, size_t n,
+                                int64_t now);
+
+/* The seats this kiosk spent per session (for the pull request), at most cap. */
+enum borne_err store_allotments_used(struct store *st, struct sync_used *out, size_t cap,
+                                     size_t *n_out);
+
+/* Merge a seat reply's allotment counters (they only grow; taking the larger makes the order
+** of replies irrelevant) and update the session's seats_taken, from server_seats_taken (the
+** seat reply's count; < 0: keep the last one heard). An allotment of a session not known here
+** is ignored. */
+enum borne_err store_allotment_merge(struct store *st, const struct sync_allotment *a,
+                                     int64_t server_seats_taken, int64_t now);
+
+/* The seats this kiosk may still spend offline for a session (0 without an allotment). */
+enum borne_err store_allotment_left(struct store *st, const char *session_id, int *out);
+
+/* Apply one pulled page and save its cursor, in one transaction: rooms, sessions (seats_taken
+** derived from the server's count and this kiosk's escrow), allotments merged, tickets
+** (cancellation is final, the waiting list follows the server), device keys (keys[i] is
+** r->keys[i] decoded; this kiosk's own is never replaced). *skipped (may be NULL): tickets left
+** out because their short code is another ticket's here. */
+enum borne_err store_pull_apply(struct store *st, const struct sync_pull_reply *r,
+                                const uint8_t (*keys)[32], int64_t now, int *skipped);
 
 /* Run SQLite's integrity check; BORNE_ERR_CORRUPT if it finds anything. */
 enum borne_err store_check(struct store *st);

@@ -31,6 +31,8 @@ enum store_stmt {
     STMT_REGISTER_SESSION,
     STMT_REGISTER_SAME_PERSON,
     STMT_SEAT_TAKE,
+    STMT_ALLOTMENT_SPEND,
+    STMT_SEAT_COUNT,
     STMT_SEQ_NEXT,
     STMT_SEQ_GET,
     STMT_REGISTRATION_INSERT,
@@ -83,10 +85,23 @@ void store_column_copy(sqlite3_stmt *stmt, int col, char *dst, size_t cap);
 void store_read_session(sqlite3_stmt *stmt, struct session *out);
 /* Take the next device sequence number (inside the caller's transaction). */
 enum borne_err store_next_seq(struct store *st, const char *what, int64_t *seq);
-/* Record a new registration's ticket, its print job and, if the door is open, its check-in,
-** inside store_register()'s transaction; fills out's ticket fields. */
+/* Record a new registration's ticket (on the waiting list or not), its print job and, if the door
+ *is open, its check-in,
+ ** inside store_register()'s transaction; fills out's ticket fields. */
 enum borne_err store_register_ticket(struct store *st, const struct registration_request *req,
-                                     int64_t seq, struct registration *out);
+                                     int64_t seq, bool waitlist, struct registration *out);
+
+/* A one-off statement prepared with its bindings, for the cold paths of store_ticket.c and
+** store_sync.c. types has one letter per parameter: 't' text, 'n' text bound as NULL when
+** empty, 'i' int64_t, 'b' blob (a pointer then an int length). The caller finalizes it, or
+** hands it to store_finish(). */
+enum borne_err store_prepare(struct store *st, const char *what, sqlite3_stmt **out,
+                             const char *sql, const char *types, ...);
+/* Step a one-off statement that returns no row, and finalize it. */
+enum borne_err store_finish(struct store *st, sqlite3_stmt *stmt, const char *what);
+/* BEGIN IMMEDIATE and COMMIT through the handle's cached statements. */
+enum borne_err store_begin(struct store *st, const char *what);
+enum borne_err store_commit(struct store *st, const char *what);
 
 /* Bring the schema to the newest version this build knows, each migration in its own
 ** BEGIN IMMEDIATE transaction. BORNE_ERR_TOO_NEW if the file's user_version is higher. */

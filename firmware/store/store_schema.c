@@ -160,6 +160,25 @@ static const char *const migrations[] = {
     /* Where a device's key came from: 'self' (this kiosk), 'config' (replaced at each start by
     ** the configuration's list), 'sync' (the server). */
     "ALTER TABLE device_keys ADD COLUMN origin TEXT NOT NULL DEFAULT 'sync';",
+    /* v3: sync with borne-server (issue 4). */
+    /* Allotment counters only grow (docs/sync-protocol.md): seats_granted and seats_returned
+    ** are the server's, merged by taking the larger; seats_used counts this kiosk's
+    ** registrations that spent a seat. What it may still spend offline is
+    ** seats_granted - seats_returned - seats_used. */
+    "ALTER TABLE allotments ADD COLUMN seats_returned INTEGER NOT NULL DEFAULT 0;"
+    /* Where a registration's seat came from: 0 none (waiting list), 1 server, 2 allotment,
+    ** 3 local (decided here, not enrolled): enum sync_seat. */
+    "ALTER TABLE registrations ADD COLUMN seat INTEGER NOT NULL DEFAULT 3;"
+    /* A ticket on the waiting list: no seat yet; the server confirms it when one frees. */
+    "ALTER TABLE tickets ADD COLUMN waitlist INTEGER NOT NULL DEFAULT 0;"
+    /* The session's seats_taken as the server last said (confirmed + every kiosk's escrow);
+    ** NULL for a session never pulled. seats_taken is then derived from it. */
+    "ALTER TABLE sessions ADD COLUMN server_seats_taken INTEGER;"
+    /* An event the server refused: sent, never resent, kept for staff with the reason. */
+    "ALTER TABLE outbox ADD COLUMN refused_reason TEXT;"
+    "INSERT OR IGNORE INTO meta (key, value) VALUES"
+    "  ('sync_url', ''), ('sync_token', ''), ('sync_site_id', ''), ('sync_site_name', ''),"
+    "  ('sync_server_offset', 0);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -13,13 +13,14 @@
 ** bring the list before or without the ticket). */
 #define TICKET_COLUMNS                                                                             \
     "id, coalesce(registration_id, ''), session_id, device_id, payload, short_code, first_name, "  \
-    "status = 1 OR id IN (SELECT ticket_id FROM cancelled_tickets), issued_at FROM tickets "
+    "status = 1 OR id IN (SELECT ticket_id FROM cancelled_tickets), issued_at, waitlist "          \
+    "FROM tickets "
 
 /* Prepare sql and bind its parameters, described by types: 't' text, 'n' text or NULL when
 ** empty, 'i' int64, 'b' blob (pointer then int length). On failure the error is recorded
 ** with `what` and *out is NULL. The caller finalizes. */
-static enum borne_err prepare(struct store *st, const char *what, sqlite3_stmt **out,
-                              const char *sql, const char *types, ...)
+enum borne_err store_prepare(struct store *st, const char *what, sqlite3_stmt **out,
+                             const char *sql, const char *types, ...)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL);
@@ -50,7 +51,7 @@ static enum borne_err prepare(struct store *st, const char *what, sqlite3_stmt *
 }
 
 /* Step a prepared statement that returns no row, and finalize it. */
-static enum borne_err finish(struct store *st, sqlite3_stmt *stmt, const char *what)
+enum borne_err store_finish(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
     enum borne_err err = store_step_done(st, stmt, what);
     sqlite3_finalize(stmt);
@@ -69,12 +70,12 @@ static enum borne_err step_cached(struct store *st, enum store_stmt id, const ch
     return err;
 }
 
-static enum borne_err begin(struct store *st, const char *what)
+enum borne_err store_begin(struct store *st, const char *what)
 {
     return step_cached(st, STMT_BEGIN, what);
 }
 
-static enum borne_err commit(struct store *st, const char *what)
+enum borne_err store_commit(struct store *st, const char *what)
 {
     return step_cached(st, STMT_COMMIT, what);
 }
@@ -91,6 +92,7 @@ static void read_ticket(sqlite3_stmt *stmt, struct ticket *t)
     store_column_copy(stmt, 6, t->first_name, sizeof t->first_name);
     t->cancelled = sqlite3_column_int(stmt, 7) != 0;
     t->issued_at = sqlite3_column_int64(stmt, 8);
+    t->waitlist = sqlite3_column_int(stmt, 9) != 0;
 }
 
 /* One ticket where `column` equals key. BORNE_ERR_NOT_FOUND if none. */
@@ -99,7 +101,7 @@ static enum borne_err ticket_where(struct store *st, const char *what, const cha
 {
     sqlite3_stmt *stmt;
     memset(out, 0, sizeof *out);
-    enum borne_err err = prepare(st, what, &stmt, sql, "t", key);
+    enum borne_err err = store_prepare(st, what, &stmt, sql, "t", key);
     if (err != BORNE_OK)
         return err;
     int rc = sqlite3_step(stmt);
@@ -139,7 +141,7 @@ enum borne_err store_ticket_put(struct store *st, const struct ticket *t)
         !memchr(t->short_code, 0, sizeof t->short_code))
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = prepare(
+    enum borne_err err = store_prepare(
         st, what, &stmt,
         "INSERT INTO tickets (id, registration_id, session_id, device_id, payload, short_code, "
         "first_name, status, issued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
@@ -147,7 +149,7 @@ enum borne_err store_ticket_put(struct store *st, const struct ticket *t)
         "first_name = excluded.first_name",
         "tntttttii", t->id, t->registration_id, t->session_id, t->device_id, t->payload,
         t->short_code, t->first_name, (int64_t)(t->cancelled ? 1 : 0), t->issued_at);
-    return err == BORNE_OK ? finish(st, stmt, what) : err;
+    return err == BORNE_OK ? store_finish(st, stmt, what) : err;
 }
 
 enum borne_err store_ticket_cancel(struct store *st, const char *ticket_id, int64_t now)
@@ -157,21 +159,22 @@ enum borne_err store_ticket_cancel(struct store *st, const char *ticket_id, int6
     if (!st || !ticket_id || !ticket_id[0])
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = begin(st, what);
-    if (err == BORNE_OK)
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO cancelled_tickets (ticket_id, cancelled_at) VALUES (?1, ?2) "
-                      "ON CONFLICT (ticket_id) DO NOTHING",
-                      "ti", ticket_id, now);
-    if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+    enum borne_err err = store_begin(st, what);
     if (err == BORNE_OK)
         err =
-            prepare(st, what, &stmt, "UPDATE tickets SET status = 1 WHERE id = ?1", "t", ticket_id);
+            store_prepare(st, what, &stmt,
+                          "INSERT INTO cancelled_tickets (ticket_id, cancelled_at) VALUES (?1, ?2) "
+                          "ON CONFLICT (ticket_id) DO NOTHING",
+                          "ti", ticket_id, now);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err == BORNE_OK)
-        err = commit(st, what);
+        err = store_prepare(st, what, &stmt, "UPDATE tickets SET status = 1 WHERE id = ?1", "t",
+                            ticket_id);
+    if (err == BORNE_OK)
+        err = store_finish(st, stmt, what);
+    if (err == BORNE_OK)
+        err = store_commit(st, what);
     if (err != BORNE_OK)
         store_rollback(st);
     return err;
@@ -188,22 +191,23 @@ static enum borne_err insert_checkin(struct store *st, const char *what, const c
     int64_t seq = 0;
     enum borne_err err = store_next_seq(st, what, &seq);
     if (err == BORNE_OK)
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO checkins (id, ticket_id, session_id, device_id, checked_at, "
-                      "device_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                      "ttttii", checkin_id, ticket_id, session_id, st->device_id, now, seq);
+        err =
+            store_prepare(st, what, &stmt,
+                          "INSERT INTO checkins (id, ticket_id, session_id, device_id, checked_at, "
+                          "device_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          "ttttii", checkin_id, ticket_id, session_id, st->device_id, now, seq);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err == BORNE_OK)
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO outbox (id, kind, entity_id, payload, created_at, device_seq) "
-                      "VALUES (?1, 'checkin.created', ?2, json_object('checkin_id', ?2, "
-                      "'ticket_id', ?3, 'session_id', ?4, 'device_id', ?5, 'checked_at', ?6, "
-                      "'device_seq', ?7), ?6, ?7)",
-                      "tttttii", event_id, checkin_id, ticket_id, session_id, st->device_id, now,
-                      seq);
+        err = store_prepare(
+            st, what, &stmt,
+            "INSERT INTO outbox (id, kind, entity_id, payload, created_at, device_seq) "
+            "VALUES (?1, 'checkin.created', ?2, json_object('checkin_id', ?2, "
+            "'ticket_id', ?3, 'session_id', ?4, 'device_id', ?5, 'checked_at', ?6, "
+            "'device_seq', ?7), ?6, ?7)",
+            "tttttii", event_id, checkin_id, ticket_id, session_id, st->device_id, now, seq);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     return err;
 }
 
@@ -214,7 +218,7 @@ static enum borne_err session_lookup(struct store *st, const char *what, const c
     sqlite3_stmt *stmt;
     *found = false;
     enum borne_err err =
-        prepare(st, what, &stmt, "SELECT " SESSION_COLUMNS "WHERE s.id = ?1", "t", id);
+        store_prepare(st, what, &stmt, "SELECT " SESSION_COLUMNS "WHERE s.id = ?1", "t", id);
     if (err != BORNE_OK)
         return err;
     int rc = sqlite3_step(stmt);
@@ -234,7 +238,7 @@ static enum borne_err int_query(struct store *st, const char *what, const char *
 {
     sqlite3_stmt *stmt;
     *out = 0;
-    enum borne_err err = prepare(st, what, &stmt, sql, "t", param);
+    enum borne_err err = store_prepare(st, what, &stmt, sql, "t", param);
     if (err != BORNE_OK)
         return err;
     int rc = sqlite3_step(stmt);
@@ -271,7 +275,7 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
     st->errmsg[0] = '\0';
 
     /* IMMEDIATE: two scans of one ticket at once (two sources) must not both be welcome. */
-    err = begin(st, what);
+    err = store_begin(st, what);
     if (err != BORNE_OK)
         goto cleanup;
     if (req->short_code[0]) {
@@ -320,8 +324,8 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
                         &first);
     if (err != BORNE_OK)
         goto cleanup;
-    out->verdict = checkin_judge(&out->session, t.cancelled || cancelled > 0, first, req->now,
-                                 &req->window, &out->at);
+    out->verdict = checkin_judge(&out->session, t.cancelled || cancelled > 0, t.waitlist, first,
+                                 req->now, &req->window, &out->at);
     if (out->verdict == VERDICT_WELCOME) {
         err =
             insert_checkin(st, what, req->checkin_id, req->event_id, t.id, t.session_id, req->now);
@@ -330,7 +334,7 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
 
 cleanup:
     if (err == BORNE_OK)
-        err = commit(st, what);
+        err = store_commit(st, what);
     if (err != BORNE_OK) {
         store_rollback(st);
         memset(out, 0, sizeof *out);
@@ -354,32 +358,34 @@ enum borne_err store_checkin_count(struct store *st, const char *session_id, int
 /* ---- the ticket of a new registration -------------------------------------------------- */
 
 enum borne_err store_register_ticket(struct store *st, const struct registration_request *req,
-                                     int64_t seq, struct registration *out)
+                                     int64_t seq, bool waitlist, struct registration *out)
 {
     static const char what[] = "register";
     sqlite3_stmt *stmt;
     struct session ses;
     bool found = false;
     (void)seq;
-    enum borne_err err = prepare(
+    enum borne_err err = store_prepare(
         st, what, &stmt,
         "INSERT INTO tickets (id, registration_id, session_id, device_id, payload, short_code, "
-        "first_name, issued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        "ttttttti", req->ticket_id, req->registration_id, req->session_id, st->device_id,
-        req->payload, req->short_code, req->first_name, req->now);
+        "first_name, issued_at, waitlist) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "ttttttti"
+        "i",
+        req->ticket_id, req->registration_id, req->session_id, st->device_id, req->payload,
+        req->short_code, req->first_name, req->now, (int64_t)(waitlist ? 1 : 0));
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err != BORNE_OK)
         return err;
     memcpy(out->ticket_id, req->ticket_id, sizeof out->ticket_id);
 
     if (req->print) {
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO print_jobs (ticket_id, created_at, updated_at) "
-                      "VALUES (?1, ?2, ?2)",
-                      "ti", req->ticket_id, req->now);
+        err = store_prepare(st, what, &stmt,
+                            "INSERT INTO print_jobs (ticket_id, created_at, updated_at) "
+                            "VALUES (?1, ?2, ?2)",
+                            "ti", req->ticket_id, req->now);
         if (err == BORNE_OK)
-            err = finish(st, stmt, what);
+            err = store_finish(st, stmt, what);
         if (err != BORNE_OK)
             return err;
         out->print_job_id = sqlite3_last_insert_rowid(st->db);
@@ -406,8 +412,8 @@ enum borne_err store_device_secret_get(struct store *st, uint8_t secret_key[64])
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
     memset(secret_key, 0, 64);
-    enum borne_err err =
-        prepare(st, what, &stmt, "SELECT value FROM meta WHERE key = 'device_secret_key'", "");
+    enum borne_err err = store_prepare(
+        st, what, &stmt, "SELECT value FROM meta WHERE key = 'device_secret_key'", "");
     if (err != BORNE_OK)
         return err;
     int rc = sqlite3_step(stmt);
@@ -432,11 +438,11 @@ enum borne_err store_device_secret_put(struct store *st, const uint8_t secret_ke
     if (!st || !secret_key || !public_key)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = begin(st, what);
+    enum borne_err err = store_begin(st, what);
     if (err == BORNE_OK)
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO meta (key, value) VALUES ('device_secret_key', ?1)", "b",
-                      (const void *)secret_key, 64);
+        err = store_prepare(st, what, &stmt,
+                            "INSERT INTO meta (key, value) VALUES ('device_secret_key', ?1)", "b",
+                            (const void *)secret_key, 64);
     if (err == BORNE_OK) {
         int rc = sqlite3_step(stmt);
         sqlite3_finalize(stmt);
@@ -446,15 +452,15 @@ enum borne_err store_device_secret_put(struct store *st, const uint8_t secret_ke
             err = store_fail_sqlite(st, what, rc);
     }
     if (err == BORNE_OK)
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO device_keys (device_id, public_key, origin) "
-                      "VALUES (?1, ?2, 'self') ON CONFLICT (device_id) DO UPDATE SET "
-                      "public_key = excluded.public_key, origin = 'self'",
-                      "tb", st->device_id, (const void *)public_key, 32);
+        err = store_prepare(st, what, &stmt,
+                            "INSERT INTO device_keys (device_id, public_key, origin) "
+                            "VALUES (?1, ?2, 'self') ON CONFLICT (device_id) DO UPDATE SET "
+                            "public_key = excluded.public_key, origin = 'self'",
+                            "tb", st->device_id, (const void *)public_key, 32);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err == BORNE_OK)
-        err = commit(st, what);
+        err = store_commit(st, what);
     if (err != BORNE_OK)
         store_rollback(st);
     return err;
@@ -470,7 +476,7 @@ enum borne_err store_device_key_get(struct store *st, const char *device_id, uin
     st->errmsg[0] = '\0';
     memset(public_key, 0, 32);
     *revoked = false;
-    enum borne_err err = prepare(
+    enum borne_err err = store_prepare(
         st, what, &stmt, "SELECT public_key, revoked_at FROM device_keys WHERE device_id = ?1", "t",
         device_id);
     if (err != BORNE_OK)
@@ -503,13 +509,13 @@ enum borne_err store_device_key_put(struct store *st, const char *device_id,
     if (strcmp(device_id, st->device_id) == 0)
         return store_fail(st, BORNE_ERR_INVALID, "%s: %s is this kiosk's own id", what, device_id);
     /* revoked_at 0 binds as NULL through a NULL-able integer: done with nullif(). */
-    enum borne_err err = prepare(
+    enum borne_err err = store_prepare(
         st, what, &stmt,
         "INSERT INTO device_keys (device_id, public_key, revoked_at) VALUES (?1, ?2, "
         "nullif(?3, 0)) ON CONFLICT (device_id) DO UPDATE SET public_key = excluded.public_key, "
         "revoked_at = excluded.revoked_at",
         "tbi", device_id, (const void *)public_key, 32, revoked_at);
-    return err == BORNE_OK ? finish(st, stmt, what) : err;
+    return err == BORNE_OK ? store_finish(st, stmt, what) : err;
 }
 
 /* ---- print log ------------------------------------------------------------------------- */
@@ -524,12 +530,12 @@ enum borne_err store_print_job_add(struct store *st, const char *ticket_id, bool
     if (!st || !ticket_id || !ticket_id[0] || !id_out)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = prepare(st, what, &stmt,
-                                 "INSERT INTO print_jobs (ticket_id, reprint, created_at, "
-                                 "updated_at) VALUES (?1, ?2, ?3, ?3)",
-                                 "tii", ticket_id, (int64_t)(reprint ? 1 : 0), now);
+    enum borne_err err = store_prepare(st, what, &stmt,
+                                       "INSERT INTO print_jobs (ticket_id, reprint, created_at, "
+                                       "updated_at) VALUES (?1, ?2, ?3, ?3)",
+                                       "tii", ticket_id, (int64_t)(reprint ? 1 : 0), now);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err == BORNE_OK)
         *id_out = sqlite3_last_insert_rowid(st->db);
     return err;
@@ -545,12 +551,12 @@ enum borne_err store_print_job_set(struct store *st, int64_t id, enum print_stat
     st->errmsg[0] = '\0';
     char d[sizeof((struct print_job *)0)->detail];
     snprintf(d, sizeof d, "%s", detail ? detail : "");
-    enum borne_err err =
-        prepare(st, what, &stmt,
-                "UPDATE print_jobs SET state = ?2, detail = ?3, updated_at = ?4 WHERE id = ?1",
-                "iiti", id, (int64_t)state, d, now);
+    enum borne_err err = store_prepare(
+        st, what, &stmt,
+        "UPDATE print_jobs SET state = ?2, detail = ?3, updated_at = ?4 WHERE id = ?1", "iiti", id,
+        (int64_t)state, d, now);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err == BORNE_OK && sqlite3_changes(st->db) != 1)
         err = store_fail(st, BORNE_ERR_NOT_FOUND, "%s: no print job %lld", what, (long long)id);
     return err;
@@ -565,10 +571,11 @@ enum borne_err store_print_job_get(struct store *st, int64_t id, struct print_jo
     if (!st || !out)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = prepare(st, what, &stmt,
-                                 "SELECT id, ticket_id, reprint, state, created_at, updated_at, "
-                                 "detail FROM print_jobs WHERE id = ?1",
-                                 "i", id);
+    enum borne_err err =
+        store_prepare(st, what, &stmt,
+                      "SELECT id, ticket_id, reprint, state, created_at, updated_at, "
+                      "detail FROM print_jobs WHERE id = ?1",
+                      "i", id);
     if (err != BORNE_OK)
         return err;
     int rc = sqlite3_step(stmt);
@@ -598,13 +605,13 @@ enum borne_err store_print_jobs_interrupt(struct store *st, int64_t now, int *n_
     if (!st)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = prepare(st, what, &stmt,
-                                 "UPDATE print_jobs SET state = 4, updated_at = ?1, detail = "
-                                 "'the kiosk stopped before the printer answered' "
-                                 "WHERE state IN (0, 1)",
-                                 "i", now);
+    enum borne_err err = store_prepare(st, what, &stmt,
+                                       "UPDATE print_jobs SET state = 4, updated_at = ?1, detail = "
+                                       "'the kiosk stopped before the printer answered' "
+                                       "WHERE state IN (0, 1)",
+                                       "i", now);
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     if (err == BORNE_OK && n_out)
         *n_out = sqlite3_changes(st->db);
     return err;
@@ -618,7 +625,7 @@ enum borne_err store_print_job_count(struct store *st, enum print_state state, i
         return BORNE_ERR_INVALID;
     *out = 0;
     st->errmsg[0] = '\0';
-    enum borne_err err = prepare(
+    enum borne_err err = store_prepare(
         st, what, &stmt, "SELECT count(*) FROM print_jobs WHERE state = ?1", "i", (int64_t)state);
     if (err != BORNE_OK)
         return err;
@@ -642,26 +649,26 @@ enum borne_err store_device_keys_configure(struct store *st, const char (*ids)[B
     if (!st || (n && (!ids || !keys)))
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = begin(st, what);
+    enum borne_err err = store_begin(st, what);
     if (err == BORNE_OK)
-        err = prepare(st, what, &stmt, "DELETE FROM device_keys WHERE origin = 'config'", "");
+        err = store_prepare(st, what, &stmt, "DELETE FROM device_keys WHERE origin = 'config'", "");
     if (err == BORNE_OK)
-        err = finish(st, stmt, what);
+        err = store_finish(st, stmt, what);
     for (size_t i = 0; err == BORNE_OK && i < n; i++) {
         if (!memchr(ids[i], 0, BORNE_ID_MAX) || !ids[i][0] || strcmp(ids[i], st->device_id) == 0)
             continue;
         /* A key this kiosk holds from elsewhere (its own, sync's) wins over a configured one. */
-        err = prepare(st, what, &stmt,
-                      "INSERT INTO device_keys (device_id, public_key, origin) "
-                      "VALUES (?1, ?2, 'config') ON CONFLICT (device_id) DO NOTHING",
-                      "tb", ids[i], (const void *)keys[i], 32);
+        err = store_prepare(st, what, &stmt,
+                            "INSERT INTO device_keys (device_id, public_key, origin) "
+                            "VALUES (?1, ?2, 'config') ON CONFLICT (device_id) DO NOTHING",
+                            "tb", ids[i], (const void *)keys[i], 32);
         if (err == BORNE_OK)
-            err = finish(st, stmt, what);
+            err = store_finish(st, stmt, what);
         if (err == BORNE_OK)
             kept += sqlite3_changes(st->db);
     }
     if (err == BORNE_OK)
-        err = commit(st, what);
+        err = store_commit(st, what);
     if (err != BORNE_OK) {
         store_rollback(st);
         return err;
@@ -680,7 +687,7 @@ enum borne_err store_registrations_without_ticket(struct store *st, struct regis
     if (!st || !out)
         return BORNE_ERR_INVALID;
     st->errmsg[0] = '\0';
-    enum borne_err err = prepare(
+    enum borne_err err = store_prepare(
         st, what, &stmt,
         "SELECT r.id, r.session_id, r.first_name, r.short_code, r.created_at FROM registrations r "
         "WHERE r.status != 2 AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.registration_id = "

@@ -414,6 +414,12 @@ void ui_frame(struct ui *ui, const struct app_state *s)
     case SCREEN_CODE:
         view_code(ui, s);
         break;
+    case SCREEN_STAFF_PIN:
+        view_staff_pin(ui, s);
+        break;
+    case SCREEN_STAFF:
+        view_staff(ui, s);
+        break;
     }
     if (ui->releasing)
         ui->pressed_id[0] = '\0';

@@ -199,5 +199,7 @@ void view_done(struct ui *ui, const struct app_state *s);
 void view_fault(struct ui *ui, const struct app_state *s);
 void view_verdict(struct ui *ui, const struct app_state *s);
 void view_code(struct ui *ui, const struct app_state *s);
+void view_staff_pin(struct ui *ui, const struct app_state *s);
+void view_staff(struct ui *ui, const struct app_state *s);
 
 #endif

@@ -1,5 +1,6 @@
 /* The answer to a scan at the door: large, in colour, readable from a step away. Green says
-** come in; blue says you are in already; orange says not now; red says not this ticket. The
+** come in; blue says you are in already; orange says not now (or, with a person's outline,
+** not without the desk: a waiting-list ticket); red says not this ticket. The
 ** kiosk goes back to the start screen by itself after a few seconds; OK goes sooner. */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,8 @@ static struct look look_of(const struct theme *t, enum verdict v)
     case VERDICT_NOT_TODAY:
     case VERDICT_OVER:
         return (struct look){t->warn, t->warn_text, ICON_CLOCK};
+    case VERDICT_WAITLIST:
+        return (struct look){t->warn, t->warn_text, ICON_PERSON};
     case VERDICT_CANCELLED:
     case VERDICT_INVALID:
         break;
@@ -78,6 +81,10 @@ static void words(struct ui *ui, const struct checkin_result *v, char *title, si
         snprintf(title, title_cap, "%s", ui_tr(ui, STR_V_CANCELLED));
         snprintf(hint, hint_cap, "%s",
                  ui_tr(ui, ses->cancelled ? STR_V_SESSION_CANCELLED_HINT : STR_V_CANCELLED_HINT));
+        return;
+    case VERDICT_WAITLIST:
+        snprintf(title, title_cap, "%s", ui_tr(ui, STR_V_WAITLIST));
+        snprintf(hint, hint_cap, "%s", ui_tr(ui, STR_V_WAITLIST_HINT));
         return;
     case VERDICT_INVALID:
         break;

@@ -35,8 +35,8 @@
 #define SYNC_LABEL_MAX 96                  /* a kiosk's label, UTF-8 bytes */
 #define SYNC_SITE_NAME_MAX 96
 #define SYNC_CURSOR_MAX 96
-#define SYNC_KIND_MAX 32    /* an event kind, "registration.created" */
-#define SYNC_REASON_MAX 32  /* a machine-readable reason or error code */
+#define SYNC_KIND_MAX 32   /* an event kind, "registration.created" */
+#define SYNC_REASON_MAX 32 /* a machine-readable reason or error code */
 #define SYNC_MESSAGE_MAX 256
 
 /* ---- errors ("error" and "message" of any non-200 reply) --------------------------------- */
@@ -55,7 +55,8 @@ enum borne_err sync_error_decode(const char *body, size_t len, struct sync_error
 struct sync_enrol_request {
     char code[SYNC_CODE_MAX];
     char device_id[BORNE_ID_MAX];
-    char public_key[SYNC_KEY_TEXT_MAX]; /* ticket_public_key_format()'s text; checked by the server */
+    char public_key[SYNC_KEY_TEXT_MAX]; /* ticket_public_key_format()'s text; checked by the server
+                                         */
     char label[SYNC_LABEL_MAX];         /* may be empty */
 };
 
@@ -70,8 +71,7 @@ struct sync_enrol_reply {
 enum borne_err sync_enrol_request_encode(const struct sync_enrol_request *r, char **out,
                                          size_t *len);
 enum borne_err sync_enrol_request_decode(const char *body, size_t len,
-                                         struct sync_enrol_request *out, char *why,
-                                         size_t why_cap);
+                                         struct sync_enrol_request *out, char *why, size_t why_cap);
 enum borne_err sync_enrol_reply_encode(const struct sync_enrol_reply *r, char **out, size_t *len);
 enum borne_err sync_enrol_reply_decode(const char *body, size_t len, struct sync_enrol_reply *out,
                                        char *why, size_t why_cap);
@@ -120,7 +120,7 @@ struct sync_registration_data {
     int64_t created_at;
     int64_t device_seq;
     char device_id[BORNE_ID_MAX];
-    char ticket_id[BORNE_ID_MAX];       /* may be "" (a registration made before tickets) */
+    char ticket_id[BORNE_ID_MAX]; /* may be "" (a registration made before tickets) */
     char ticket_payload[BORNE_PAYLOAD_MAX];
 };
 
@@ -206,14 +206,13 @@ struct sync_allotment {
 
 struct sync_seat_reply {
     bool granted;
-    char reason[SYNC_REASON_MAX]; /* "" when granted; "full", "cancelled", "closed"... */
+    char reason[SYNC_REASON_MAX];    /* "" when granted; "full", "cancelled", "closed"... */
     struct sync_allotment allotment; /* session_id names the session */
     int64_t seats_taken;
     int64_t capacity;
 };
 
-enum borne_err sync_seat_request_encode(const struct sync_seat_request *r, char **out,
-                                        size_t *len);
+enum borne_err sync_seat_request_encode(const struct sync_seat_request *r, char **out, size_t *len);
 enum borne_err sync_seat_request_decode(const char *body, size_t len, struct sync_seat_request *out,
                                         char *why, size_t why_cap);
 enum borne_err sync_seat_reply_encode(const struct sync_seat_reply *r, char **out, size_t *len);

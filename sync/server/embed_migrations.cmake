@@ -1,7 +1,7 @@
 # Writes OUT, a C file defining the server's migrations from the SQL files FILES (sorted):
 #   const struct server_migration server_migrations[]; const int server_migration_count;
 # Each file becomes a C string built from hex escapes, so no SQL text can break the C syntax.
-set(body "/* Generated from sync/server/migrations/*.sql by embed_migrations.cmake. */\n")
+set(body "/* Generated from the SQL files of sync/server/migrations by embed_migrations.cmake. */\n")
 string(APPEND body "#include \"server/migrations.h\"\n\n")
 set(entries "")
 set(i 0)

@@ -497,7 +497,7 @@ static void test_kill9_during_first_open(void **state)
         assert_int_equal(store_check(st), BORNE_OK);
         store_close(st);
         /* Every migration went through, whatever instant the previous open was killed at. */
-        assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 2);
+        assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 3);
         assert_int_equal(
             sql_int(fx->path, "SELECT count(*) FROM meta WHERE key = 'device_seq'", NULL), 1);
         assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM print_jobs", NULL), 0);

@@ -309,7 +309,7 @@ static void test_checked_in_shows_verdict(void **state)
         {VERDICT_WELCOME, SOUND_WELCOME},   {VERDICT_ALREADY, SOUND_ALREADY},
         {VERDICT_TOO_EARLY, SOUND_PROBLEM}, {VERDICT_OVER, SOUND_PROBLEM},
         {VERDICT_NOT_TODAY, SOUND_PROBLEM}, {VERDICT_CANCELLED, SOUND_PROBLEM},
-        {VERDICT_INVALID, SOUND_INVALID},
+        {VERDICT_INVALID, SOUND_INVALID},   {VERDICT_WAITLIST, SOUND_PROBLEM},
     };
     assert_int_equal(sizeof cases / sizeof cases[0], VERDICT_COUNT);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

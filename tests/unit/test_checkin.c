@@ -71,7 +71,15 @@ static enum verdict judge(const struct session *ses, bool cancelled, int64_t fir
                           const struct checkin_window *w, int64_t *at)
 {
     *at = -12345;
-    return checkin_judge(ses, cancelled, first, now, w, at);
+    return checkin_judge(ses, cancelled, false, first, now, w, at);
+}
+
+/* The same for a waiting-list ticket. */
+static enum verdict judge_waitlist(const struct session *ses, bool cancelled, int64_t first,
+                                   int64_t now, const struct checkin_window *w, int64_t *at)
+{
+    *at = -12345;
+    return checkin_judge(ses, cancelled, true, first, now, w, at);
 }
 
 /* ---- checkin_judge --------------------------------------------------------------------- */
@@ -228,6 +236,50 @@ static void test_judge_order(void **state)
     assert_int_equal(judge(&s, false, first, TODAY(14, 0, 0), &default_window, &at),
                      VERDICT_CANCELLED);
     assert_int_equal(judge(&s, false, 0, TOMORROW(14, 0, 0), &default_window, &at),
+                     VERDICT_CANCELLED);
+}
+
+/* A waiting-list ticket is never welcome: the desk decides. It says so wherever a welcome or a
+** "too early" would be said; the other verdicts are true whatever the seat, and stay. */
+static void test_judge_waitlist(void **state)
+{
+    (void)state;
+    int64_t at;
+    struct session s = judge_session(TODAY(14, 0, 0), TODAY(16, 0, 0));
+    const int64_t first = TODAY(13, 40, 0);
+    /* The control: the same ticket with a seat is welcome at these times. */
+    const int64_t welcome_times[] = {TODAY(13, 30, 0), TODAY(14, 0, 0), TODAY(16, 0, 0)};
+    for (size_t i = 0; i < sizeof welcome_times / sizeof welcome_times[0]; i++) {
+        assert_int_equal(judge(&s, false, 0, welcome_times[i], &default_window, &at),
+                         VERDICT_WELCOME);
+        assert_int_equal(judge_waitlist(&s, false, 0, welcome_times[i], &default_window, &at),
+                         VERDICT_WAITLIST);
+        assert_int_equal(at, 0);
+    }
+    /* Too early today: the desk now, rather than "come back at 13:30" and the desk then. */
+    assert_int_equal(judge_waitlist(&s, false, 0, TODAY(8, 0, 0), &default_window, &at),
+                     VERDICT_WAITLIST);
+    assert_int_equal(judge_waitlist(&s, false, 0, TODAY(13, 29, 59), &default_window, &at),
+                     VERDICT_WAITLIST);
+    /* Over, another day, cancelled, already used: those say it, as for any ticket. */
+    assert_int_equal(judge_waitlist(&s, false, 0, TODAY(16, 0, 1), &default_window, &at),
+                     VERDICT_OVER);
+    assert_int_equal(at, TODAY(16, 0, 0));
+    assert_int_equal(judge_waitlist(&s, false, 0, TOMORROW(14, 0, 0), &default_window, &at),
+                     VERDICT_NOT_TODAY);
+    assert_int_equal(judge_waitlist(&s, false, 0, YESTERDAY(14, 0, 0), &default_window, &at),
+                     VERDICT_NOT_TODAY);
+    assert_int_equal(judge_waitlist(&s, true, 0, TODAY(14, 0, 0), &default_window, &at),
+                     VERDICT_CANCELLED);
+    assert_int_equal(judge_waitlist(&s, false, first, TODAY(14, 0, 0), &default_window, &at),
+                     VERDICT_ALREADY);
+    assert_int_equal(at, first);
+    /* A window that closes after the end: the desk until the door closes. */
+    struct checkin_window w = {10 * MINUTE, 15 * MINUTE};
+    assert_int_equal(judge_waitlist(&s, false, 0, TODAY(16, 15, 0), &w, &at), VERDICT_WAITLIST);
+    assert_int_equal(judge_waitlist(&s, false, 0, TODAY(16, 15, 1), &w, &at), VERDICT_OVER);
+    s.cancelled = true;
+    assert_int_equal(judge_waitlist(&s, false, 0, TODAY(14, 0, 0), &default_window, &at),
                      VERDICT_CANCELLED);
 }
 
@@ -971,6 +1023,56 @@ static void test_checkin_cancelled(void **state)
     assert_int_equal(store_ticket_cancel(fx->st, NULL, NOW), BORNE_ERR_INVALID);
 }
 
+/* A waiting-list registration (an enrolled kiosk, no seat left in its allotment, the server
+** out of reach) has a waiting-list ticket; at the door it is sent to the desk, by scan or by
+** code, and nothing is recorded. */
+static void test_checkin_waitlist(void **state)
+{
+    struct fx *fx = *state;
+    const char *device = store_device_id(fx->st);
+    struct registration_request q = make_req(fx, "s1", "Anne", "Martin", NOW);
+    q.seat_mode = REGISTRATION_SEAT_ESCROW; /* no allotment was granted for s1 */
+    q.waitlist_ok = true;
+    struct registration reg = must_register(fx, &q);
+    assert_int_equal(reg.status, REGISTRATION_WAITLIST);
+    struct ticket t;
+    assert_int_equal(store_ticket_get(fx->st, q.ticket_id, &t), BORNE_OK);
+    assert_true(t.waitlist);
+    /* The control: a ticket with a seat, same session, same time. */
+    struct registration_request q2 = make_req(fx, "s1", "Bernard", "Petit", NOW);
+    must_register(fx, &q2);
+    assert_int_equal(store_ticket_get(fx->st, q2.ticket_id, &t), BORNE_OK);
+    assert_false(t.waitlist);
+
+    struct counts before = counts_now(fx->path);
+    struct checkin_request r = make_checkin(fx, q.ticket_id, "s1", device, TODAY(14, 0, 0));
+    struct checkin_result res = must_checkin(fx, &r);
+    assert_int_equal(res.verdict, VERDICT_WAITLIST);
+    assert_string_equal(res.ticket_id, q.ticket_id);
+    assert_string_equal(res.first_name, "Anne");
+    assert_string_equal(res.session.id, "s1");
+    assert_counts_equal(counts_now(fx->path), before); /* no check-in, no outbox event */
+    assert_int_equal(
+        sql_int(fx->path, "SELECT count(*) FROM checkins WHERE ticket_id = ?1", q.ticket_id), 0);
+    /* Again, and by its code: the same, still nothing recorded. */
+    res = must_checkin(fx, &r);
+    assert_int_equal(res.verdict, VERDICT_WAITLIST);
+    r = make_code_checkin(fx, q.short_code, TODAY(14, 5, 0));
+    assert_int_equal(must_checkin(fx, &r).verdict, VERDICT_WAITLIST);
+    assert_counts_equal(counts_now(fx->path), before);
+    int n = -1;
+    assert_int_equal(store_checkin_count(fx->st, "s1", &n), BORNE_OK);
+    assert_int_equal(n, 0);
+
+    r = make_checkin(fx, q2.ticket_id, "s1", device, TODAY(14, 0, 0));
+    assert_int_equal(must_checkin(fx, &r).verdict, VERDICT_WELCOME);
+    assert_int_equal(store_checkin_count(fx->st, "s1", &n), BORNE_OK);
+    assert_int_equal(n, 1);
+    /* After the session: over, as any ticket. */
+    r = make_checkin(fx, q.ticket_id, "s1", device, TODAY(17, 0, 0));
+    assert_int_equal(must_checkin(fx, &r).verdict, VERDICT_OVER);
+}
+
 static void test_checkin_by_code(void **state)
 {
     struct fx *fx = *state;
@@ -1399,7 +1501,7 @@ static void test_purge_blanks_ticket_names(void **state)
 static void test_migrate_v1_to_v2(void **state)
 {
     struct fx *fx = *state;
-    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 2);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 3);
     struct registration_request q = make_req(fx, "s1", "Anne", "Martin", NOW);
     q.print = false;
     must_register(fx, &q);
@@ -1410,6 +1512,11 @@ static void test_migrate_v1_to_v2(void **state)
 
     /* Back to what a v1 kiosk left. */
     sql_exec(fx->path, "PRAGMA user_version = 1; DROP TABLE print_jobs; "
+                       "ALTER TABLE allotments DROP COLUMN seats_returned; "
+                       "ALTER TABLE registrations DROP COLUMN seat; "
+                       "ALTER TABLE tickets DROP COLUMN waitlist; "
+                       "ALTER TABLE sessions DROP COLUMN server_seats_taken; "
+                       "ALTER TABLE outbox DROP COLUMN refused_reason; "
                        "DROP TABLE cancelled_tickets; DROP INDEX tickets_short_code_status; "
                        "ALTER TABLE device_keys DROP COLUMN origin;");
     assert_int_equal(sql_int(fx->path,
@@ -1421,7 +1528,7 @@ static void test_migrate_v1_to_v2(void **state)
     char msg[256] = "untouched";
     assert_int_equal(store_open(fx->path, &fx->st, msg, sizeof msg), BORNE_OK);
     assert_string_equal(msg, "");
-    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 2);
+    assert_int_equal(sql_int(fx->path, "PRAGMA user_version", NULL), 3);
     assert_int_equal(sql_int(fx->path,
                              "SELECT count(*) FROM sqlite_master WHERE name IN ('print_jobs', "
                              "'cancelled_tickets', 'tickets_short_code_status', "
@@ -1457,11 +1564,11 @@ static void test_migrate_v1_to_v2(void **state)
     /* A file from a newer program is refused, not damaged. */
     store_close(fx->st);
     fx->st = NULL;
-    sql_exec(fx->path, "PRAGMA user_version = 3");
+    sql_exec(fx->path, "PRAGMA user_version = 4");
     struct store *st = NULL;
     assert_int_equal(store_open(fx->path, &st, msg, sizeof msg), BORNE_ERR_TOO_NEW);
     assert_null(st);
-    sql_exec(fx->path, "PRAGMA user_version = 2");
+    sql_exec(fx->path, "PRAGMA user_version = 3");
     assert_int_equal(store_open(fx->path, &fx->st, NULL, 0), BORNE_OK);
 }
 
@@ -1477,6 +1584,7 @@ int main(void)
         cmocka_unit_test(test_judge_not_today),
         cmocka_unit_test(test_judge_window_over_midnight),
         cmocka_unit_test(test_judge_order),
+        cmocka_unit_test(test_judge_waitlist),
         cmocka_unit_test(test_verdict_names),
         T(test_register_records_ticket_and_print_job),
         T(test_register_when_door_open_checks_in),
@@ -1487,6 +1595,7 @@ int main(void)
         T(test_checkin_ticket_issued_elsewhere),
         T(test_checkin_mismatch),
         T(test_checkin_cancelled),
+        T(test_checkin_waitlist),
         T(test_checkin_by_code),
         T(test_checkin_refuses_bad_requests),
         T(test_checkin_busy_database),

@@ -951,6 +951,65 @@ static void test_ticket_58_and_80(void **state)
     }
 }
 
+/* A waiting-list ticket: its note at the top, right under the centre's name and its rule,
+** white on black, bold, double height (and double width where it fits on one line); once. */
+static void test_ticket_waitlist(void **state)
+{
+    (void)state;
+    static const struct {
+        int mm;
+        const char *note, *printed;
+        int wmul;
+    } cases[] = {
+        {80, NULL, " LISTE D'ATTENTE ", 2}, /* the default words */
+        {58, NULL, " LISTE D'ATTENTE ", 1}, /* 17 cells do not fit 16 at double width */
+        {80, "", " LISTE D'ATTENTE ", 2},
+        {80, "WAITING LIST", " WAITING LIST ", 2},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct ticket_print t = sample(cases[c].mm);
+        t.waitlist = true;
+        t.note = cases[c].note;
+        struct escpos_buf b;
+        struct escpos_doc doc;
+        build_ok(&t, &b, &doc);
+        assert_true(doc.n_lines > 3);
+        int found = 0, at = -1;
+        for (int i = 0; i < doc.n_lines; i++) {
+            if (doc.lines[i].invert) {
+                found++;
+                at = i;
+            }
+        }
+        assert_int_equal(found, 1);
+        assert_int_equal(at, 1); /* right after the centre's name */
+        const struct dec_line *l = &doc.lines[at];
+        assert_string_equal(l->text, cases[c].printed);
+        assert_true(l->bold);
+        assert_int_equal(l->hmul, 2);
+        assert_int_equal(l->wmul, cases[c].wmul);
+        assert_true(l->y > doc.lines[0].y);
+        /* Above the title, which follows it as on any ticket. */
+        char want[512];
+        as_printed(&t, t.title, want, sizeof want);
+        assert_true(strncmp(doc.lines[2].text, want, strlen(doc.lines[2].text)) == 0);
+        assert_true(doc.lines[2].y > l->y + l->h - 1);
+        /* And the last line is the arrival's, not the note again. */
+        assert_false(doc.lines[doc.n_lines - 1].invert);
+        escpos_doc_free(&doc);
+        escpos_buf_deinit(&b);
+    }
+    /* The control: the same ticket, not on the waiting list, has no inverted line at all. */
+    struct ticket_print t = sample(80);
+    struct escpos_buf b;
+    struct escpos_doc doc;
+    build_ok(&t, &b, &doc);
+    for (int i = 0; i < doc.n_lines; i++)
+        assert_false(doc.lines[i].invert);
+    escpos_doc_free(&doc);
+    escpos_buf_deinit(&b);
+}
+
 /* Lines that greedy word wrapping needs for text of single-byte characters (code points are
 ** counted, so é is one). */
 static int greedy_lines(const char *text, int width)
@@ -1291,6 +1350,7 @@ int main(void)
         cmocka_unit_test(test_qr_dots_per_module),
         cmocka_unit_test(test_qr_scans),
         cmocka_unit_test(test_ticket_58_and_80),
+        cmocka_unit_test(test_ticket_waitlist),
         cmocka_unit_test(test_ticket_wrapping),
         cmocka_unit_test(test_ticket_hostile_names),
         cmocka_unit_test(test_ticket_optional_fields),

@@ -22,7 +22,7 @@
 #include "support_sql.h"
 #include "support_store.h"
 
-#define store_schema_version_for_tests 2 /* v2: print log, cancelled tickets */
+#define store_schema_version_for_tests 3 /* v3: sync with borne-server */
 #define NOW 1767258000                   /* 2026-01-01 09:00 UTC */
 #define HOUR 3600
 #define DAY (24 * HOUR)

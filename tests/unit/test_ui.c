@@ -169,6 +169,23 @@ enum scene {
     SC_DONE_FAILED,
     SC_DONE_ON_SCREEN,
     SC_HOME_PRINTER_DOWN,
+    SC_STAFF_PIN,
+    SC_STAFF_PIN_WRONG,
+    SC_STAFF_PIN_LOCKED,
+    SC_STAFF_PIN_CHECKING,
+    SC_STAFF_ONLINE,
+    SC_STAFF_OFFLINE,
+    SC_STAFF_NOT_ENROLLED,
+    SC_STAFF_SYNCING,
+    SC_STAFF_FAILED,
+    SC_STAFF_DONE,
+    SC_STAFF_KIOSK,
+    SC_STAFF_SESSIONS,
+    SC_STAFF_SESSIONS_P2,
+    SC_STAFF_NO_SESSION,
+    SC_DONE_WAITLIST,
+    SC_DONE_WAITLIST_ON_SCREEN,
+    SC_VERDICT_WAITLIST,
     SC_COUNT
 };
 
@@ -211,6 +228,23 @@ static const char *const scene_names[SC_COUNT] = {
     "DONE failed",
     "DONE on screen",
     "HOME printer down",
+    "STAFF PIN",
+    "STAFF PIN wrong",
+    "STAFF PIN locked",
+    "STAFF PIN checking",
+    "STAFF online",
+    "STAFF offline",
+    "STAFF not enrolled",
+    "STAFF syncing",
+    "STAFF sync failed",
+    "STAFF sync done",
+    "STAFF kiosk",
+    "STAFF sessions",
+    "STAFF sessions page 2",
+    "STAFF no session",
+    "DONE waitlist",
+    "DONE waitlist on screen",
+    "VERDICT waitlist",
 };
 
 struct config {
@@ -324,6 +358,84 @@ static void to_done_ticket(struct registration *reg, bool printer, const uint8_t
     reduce((struct action){.kind = ACT_TICKET_QR, .qr = qr, .arg = side});
     assert_int_equal(st->qr_side, side);
     st->effect = EFFECT_NONE;
+}
+
+/* --- the staff panel ------------------------------------------------------------------------ */
+
+/* Today's sessions as the panel's effect reads them: eight, long titles and rooms among them. */
+static struct staff_data staff_data;
+
+static void build_staff_data(void)
+{
+    memset(&staff_data, 0, sizeof staff_data);
+    staff_data.disk_free_bytes = 12LL * 1024 * 1024 * 1024 + 300LL * 1024 * 1024;
+    for (size_t i = 0; i < 8; i++) {
+        const struct session *c = &cat[i];
+        struct staff_session *o = &staff_data.sessions[i];
+        snprintf(o->title, sizeof o->title, "%s", c->title);
+        snprintf(o->room, sizeof o->room, "%s", c->room_name);
+        o->starts_at = c->starts_at;
+        o->ends_at = c->ends_at;
+        o->capacity = c->capacity;
+        o->seats_taken = c->seats_taken;
+        o->registered = c->seats_taken > 2 ? c->seats_taken - 2 : c->seats_taken;
+        o->checked_in = (int)i == 0 ? 3 : 0;
+    }
+    staff_data.sessions[7].registered = -1; /* a count that could not be read */
+    staff_data.n_sessions = 8;
+}
+
+static const char staff_badge[] = "STAFF-BADGE-0123456789";
+
+static struct sync_view sync_of(bool enrolled, bool online, int err)
+{
+    struct sync_view v;
+    memset(&v, 0, sizeof v);
+    v.enrolled = enrolled;
+    v.online = online;
+    v.last_err = err;
+    v.last_success_at = enrolled ? NOW - 12 * 60 : 0;
+    v.last_attempt_at = enrolled ? NOW - 60 : 0;
+    v.pending = online ? 0 : 14;
+    snprintf(v.site_name, sizeof v.site_name, "Atelier Num\xC3\xA9rique de Saint-\xC3\x89tienne");
+    if (err != BORNE_OK)
+        snprintf(v.last_error, sizeof v.last_error,
+                 "POST https://borne.atelier-numerique.example/api/v1/sync: connection timed out "
+                 "after 10000 ms (curl 28)");
+    return v;
+}
+
+/* The PIN prompt, from the badge, with some digits typed. */
+static void to_pin(const char *digits)
+{
+    st->staff.enabled = true;
+    snprintf(st->staff.badge, sizeof st->staff.badge, "%s", staff_badge);
+    reduce((struct action){.kind = ACT_SCAN, .text = staff_badge});
+    assert_int_equal(st->screen, SCREEN_STAFF_PIN);
+    for (const char *d = digits; *d; d++)
+        reduce((struct action){.kind = ACT_PIN_DIGIT, .arg = *d - '0'});
+}
+
+static void pin_answer(bool right)
+{
+    to_pin("2580");
+    reduce((struct action){.kind = ACT_PIN_SUBMIT});
+    assert_int_equal(st->effect, EFFECT_STAFF_VERIFY);
+    st->effect = EFFECT_NONE;
+    reduce((struct action){.kind = ACT_PIN_CHECKED, .arg = right});
+}
+
+/* The panel with the sync view v and today's data loaded, on tab `tab`. */
+static void to_staff(struct sync_view v, enum staff_tab tab)
+{
+    reduce((struct action){.kind = ACT_SYNC_STATUS, .sync = &v});
+    st->effect = EFFECT_NONE;
+    to_pin("");
+    pin_answer(true);
+    assert_int_equal(st->screen, SCREEN_STAFF);
+    st->effect = EFFECT_NONE;
+    reduce((struct action){.kind = ACT_STAFF_DATA, .staff = &staff_data});
+    reduce((struct action){.kind = ACT_STAFF_TAB, .arg = tab});
 }
 
 static void build_scene(enum scene sc, const struct config *cfg)
@@ -508,6 +620,90 @@ static void build_scene(enum scene sc, const struct config *cfg)
     case SC_HOME_PRINTER_DOWN:
         reduce((struct action){.kind = ACT_PRINTER, .arg = PRINTER_HEALTH_PAPER_OUT});
         assert_int_equal(st->printer, PRINTER_HEALTH_PAPER_OUT);
+        break;
+    case SC_STAFF_PIN:
+        to_pin("258");
+        break;
+    case SC_STAFF_PIN_WRONG:
+        pin_answer(false);
+        assert_true(st->staff.wrong);
+        break;
+    case SC_STAFF_PIN_LOCKED:
+        for (int i = 0; i < STAFF_TRIES_MAX; i++)
+            pin_answer(false);
+        assert_true(st->staff.lock.locked_until_ms > st->now_ms);
+        break;
+    case SC_STAFF_PIN_CHECKING:
+        to_pin("258012345678");
+        reduce((struct action){.kind = ACT_PIN_SUBMIT});
+        st->effect = EFFECT_NONE;
+        assert_true(st->staff.checking);
+        break;
+    case SC_STAFF_ONLINE:
+        to_staff(sync_of(true, true, BORNE_OK), STAFF_TAB_SYNC);
+        break;
+    case SC_STAFF_OFFLINE:
+        to_staff(sync_of(true, false, BORNE_ERR_NETWORK), STAFF_TAB_SYNC);
+        break;
+    case SC_STAFF_NOT_ENROLLED:
+        to_staff(sync_of(false, false, BORNE_OK), STAFF_TAB_SYNC);
+        break;
+    case SC_STAFF_SYNCING:
+    case SC_STAFF_FAILED:
+    case SC_STAFF_DONE: {
+        struct sync_view v = sync_of(true, false, BORNE_ERR_NETWORK);
+        to_staff(v, STAFF_TAB_SYNC);
+        reduce((struct action){.kind = ACT_SYNC_NOW});
+        assert_int_equal(st->effect, EFFECT_SYNC_NOW);
+        st->effect = EFFECT_NONE;
+        v.running = true;
+        v.progress = 120;
+        reduce((struct action){.kind = ACT_SYNC_STATUS, .sync = &v});
+        if (sc == SC_STAFF_SYNCING)
+            break;
+        v.running = false;
+        v.last_attempt_at = NOW;
+        v.last_err = sc == SC_STAFF_FAILED ? BORNE_ERR_UNAUTHORIZED : BORNE_OK;
+        v.online = sc == SC_STAFF_DONE;
+        v.pending = sc == SC_STAFF_DONE ? 0 : 14;
+        if (sc == SC_STAFF_DONE)
+            v.last_error[0] = '\0';
+        reduce((struct action){.kind = ACT_SYNC_STATUS, .sync = &v});
+        st->effect = EFFECT_NONE;
+        break;
+    }
+    case SC_STAFF_KIOSK:
+        reduce((struct action){.kind = ACT_PRINTER, .arg = PRINTER_HEALTH_PAPER_LOW});
+        staff_data.clock_unsure = true;
+        to_staff(sync_of(true, true, BORNE_OK), STAFF_TAB_KIOSK);
+        staff_data.clock_unsure = false;
+        break;
+    case SC_STAFF_SESSIONS:
+        to_staff(sync_of(true, true, BORNE_OK), STAFF_TAB_SESSIONS);
+        break;
+    case SC_STAFF_SESSIONS_P2:
+        to_staff(sync_of(true, true, BORNE_OK), STAFF_TAB_SESSIONS);
+        reduce((struct action){.kind = ACT_PAGE, .arg = +1});
+        break;
+    case SC_STAFF_NO_SESSION: {
+        size_t n = staff_data.n_sessions;
+        staff_data.n_sessions = 0;
+        to_staff(sync_of(false, false, BORNE_OK), STAFF_TAB_SESSIONS);
+        staff_data.n_sessions = n;
+        break;
+    }
+    case SC_DONE_WAITLIST:
+    case SC_DONE_WAITLIST_ON_SCREEN:
+        reg.status = REGISTRATION_WAITLIST;
+        if (sc == SC_DONE_WAITLIST) {
+            to_done_ticket(&reg, true, qr45, 45);
+            reduce((struct action){.kind = ACT_PRINTED, .id = PRINT_JOB, .err = BORNE_OK});
+        } else {
+            to_done_ticket(&reg, false, qr57, 57);
+        }
+        break;
+    case SC_VERDICT_WAITLIST:
+        to_verdict(VERDICT_WAITLIST, INVALID_NONE, &cat[C_OPEN], long_name, 0);
         break;
     case SC_COUNT:
         break;
@@ -718,6 +914,23 @@ SCENE_TEST(test_done_printed, SC_DONE_PRINTED)
 SCENE_TEST(test_done_failed, SC_DONE_FAILED)
 SCENE_TEST(test_done_on_screen, SC_DONE_ON_SCREEN)
 SCENE_TEST(test_home_printer_down, SC_HOME_PRINTER_DOWN)
+SCENE_TEST(test_staff_pin, SC_STAFF_PIN)
+SCENE_TEST(test_staff_pin_wrong, SC_STAFF_PIN_WRONG)
+SCENE_TEST(test_staff_pin_locked, SC_STAFF_PIN_LOCKED)
+SCENE_TEST(test_staff_pin_checking, SC_STAFF_PIN_CHECKING)
+SCENE_TEST(test_staff_online, SC_STAFF_ONLINE)
+SCENE_TEST(test_staff_offline, SC_STAFF_OFFLINE)
+SCENE_TEST(test_staff_not_enrolled, SC_STAFF_NOT_ENROLLED)
+SCENE_TEST(test_staff_syncing, SC_STAFF_SYNCING)
+SCENE_TEST(test_staff_failed, SC_STAFF_FAILED)
+SCENE_TEST(test_staff_done, SC_STAFF_DONE)
+SCENE_TEST(test_staff_kiosk, SC_STAFF_KIOSK)
+SCENE_TEST(test_staff_sessions, SC_STAFF_SESSIONS)
+SCENE_TEST(test_staff_sessions_p2, SC_STAFF_SESSIONS_P2)
+SCENE_TEST(test_staff_no_session, SC_STAFF_NO_SESSION)
+SCENE_TEST(test_done_waitlist, SC_DONE_WAITLIST)
+SCENE_TEST(test_done_waitlist_on_screen, SC_DONE_WAITLIST_ON_SCREEN)
+SCENE_TEST(test_verdict_waitlist, SC_VERDICT_WAITLIST)
 
 /* The scenes draw what they should: a check that passes on an empty frame proves nothing. */
 static void test_scenes_show_their_widgets(void **state)
@@ -845,6 +1058,7 @@ static void test_verdict_scenes(void **state)
         SC_VERDICT_SESSION_CANCELLED,
         SC_VERDICT_INVALID,
         SC_VERDICT_CLOCK_UNSURE,
+        SC_VERDICT_WAITLIST,
     };
     struct tally t = {0, 0, PRINT_MAX};
     for (size_t v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++) {
@@ -1034,6 +1248,193 @@ static void test_home_bottom_row_and_printer(void **state)
     }
     /* The control: the hint does show somewhere, so "whole or not at all" tested something. */
     assert_true(hints > 0);
+    assert_int_equal(t.problems, 0);
+}
+
+/* --- the staff panel and the waiting list ------------------------------------------------- */
+
+static bool has_widget(const struct ui *ui, const char *id)
+{
+    struct rect r;
+    return ui_find_widget(ui, id, &r);
+}
+
+/* What each staff scene must say and offer, in every configuration. */
+static void test_staff_screens_say_it(void **state)
+{
+    (void)state;
+    struct tally t = {0, 0, PRINT_MAX};
+    for (int i = 0; i < N_CONFIGS; i++) {
+        struct ui ui;
+        char where[96], words[128];
+        int lang = config_at(i).lang;
+        bool big = config_at(i).w >= 1280 && !config_at(i).large;
+
+        /* The prompt: ten digits and erase a finger can hit; OK only once 4 digits are typed;
+        ** the digits typed are never written out. */
+        frame_of(SC_STAFF_PIN, i, &ui, where, sizeof where);
+        for (int d = 0; d <= 10; d++) {
+            char id[16];
+            struct rect r;
+            snprintf(id, sizeof id, d == 10 ? "pin:erase" : "pin:%d", d);
+            if (!ui_find_widget(&ui, id, &r))
+                problem(&t, where, "no %s", id);
+            else if (r.w < ui.theme.touch_min || r.h < ui.theme.touch_min)
+                problem(&t, where, "%s is %dx%d, under %d", id, r.w, r.h, ui.theme.touch_min);
+        }
+        if (has_widget(&ui, "pin:ok") || !has_widget(&ui, "staff:cancel"))
+            problem(&t, where, "pin:ok with 3 digits, or no staff:cancel");
+        if (strstr(drawn_text(), "258"))
+            problem(&t, where, "the PIN is written out: %s", drawn_text());
+        st->staff.pin[3] = '0'; /* a fourth digit: OK comes */
+        ui_frame(&ui, st);
+        if (!has_widget(&ui, "pin:ok"))
+            problem(&t, where, "no pin:ok with 4 digits");
+
+        frame_of(SC_STAFF_PIN_WRONG, i, &ui, where, sizeof where);
+        first_words(STR_STAFF_PIN_WRONG, lang, 2, words, sizeof words);
+        if (!strstr(drawn_text(), words) || !strstr(drawn_text(), "4"))
+            problem(&t, where, "no \"%s\" with 4 tries left: %s", words, drawn_text());
+
+        /* Locked: no key works, and the screen says until when. */
+        frame_of(SC_STAFF_PIN_LOCKED, i, &ui, where, sizeof where);
+        for (size_t k = 0; k < ui.n_widgets; k++)
+            if (strncmp(ui.widgets[k].id, "pin:", 4) == 0)
+                problem(&t, where, "%s works while locked", ui.widgets[k].id);
+        first_words(STR_STAFF_PIN_LOCKED, lang, 2, words, sizeof words);
+        if (!strstr(drawn_text(), words) || !strstr(drawn_text(), "10:05"))
+            problem(&t, where, "no \"%s\" until 10:05: %s", words, drawn_text());
+
+        frame_of(SC_STAFF_PIN_CHECKING, i, &ui, where, sizeof where);
+        if (has_widget(&ui, "pin:1") ||
+            !strstr(drawn_text(), i18n_get(&tr, lang, STR_STAFF_PIN_CHECKING)))
+            problem(&t, where, "checking: keys work or nothing says so");
+
+        /* The panel: its tabs and Fermer everywhere; the sync button only when it can work. */
+        static const struct {
+            enum scene sc;
+            bool button;
+            enum i18n_id says;
+        } panels[] = {
+            {SC_STAFF_ONLINE, true, STR_STAFF_ONLINE},
+            {SC_STAFF_OFFLINE, true, STR_STAFF_ERR_NETWORK},
+            {SC_STAFF_NOT_ENROLLED, false, STR_STAFF_NOT_ENROLLED},
+            {SC_STAFF_SYNCING, false, STR_STAFF_OFFLINE},
+            {SC_STAFF_FAILED, true, STR_STAFF_ERR_UNAUTHORIZED},
+            {SC_STAFF_DONE, true, STR_STAFF_SYNC_DONE},
+            {SC_STAFF_KIOSK, false, STR_STAFF_PRINTER_LOW},
+            {SC_STAFF_SESSIONS, false, STR_STAFF_CHECKED_IN},
+            {SC_STAFF_NO_SESSION, false, STR_STAFF_NO_SESSION},
+        };
+        for (size_t p = 0; p < sizeof panels / sizeof panels[0]; p++) {
+            frame_of(panels[p].sc, i, &ui, where, sizeof where);
+            const char *all = drawn_text();
+            for (int k = 0; k < STAFF_TAB_COUNT; k++) {
+                char id[16];
+                snprintf(id, sizeof id, "staff:tab:%d", k);
+                if (!has_widget(&ui, id))
+                    problem(&t, where, "no %s", id);
+            }
+            if (!has_widget(&ui, "staff:close"))
+                problem(&t, where, "no staff:close");
+            if (has_widget(&ui, "staff:sync") != panels[p].button)
+                problem(&t, where, "staff:sync %s", panels[p].button ? "missing" : "works");
+            first_words(panels[p].says, lang, 2, words, sizeof words);
+            if (!strstr(all, words))
+                problem(&t, where, "\"%s\" is not drawn: %s", words, all);
+        }
+        frame_of(SC_STAFF_ONLINE, i, &ui, where, sizeof where);
+        if (!strstr(drawn_text(), lang ? "12 min ago (09:48)" : "il y a 12 min (09:48)"))
+            problem(&t, where, "no age of the last sync: %s", drawn_text());
+        frame_of(SC_STAFF_SYNCING, i, &ui, where, sizeof where);
+        if (!strstr(drawn_text(), "120"))
+            problem(&t, where, "no progress: %s", drawn_text());
+        frame_of(SC_STAFF_FAILED, i, &ui, where, sizeof where);
+        first_words(STR_STAFF_SYNC_FAILED, lang, 1, words, sizeof words);
+        if (!strstr(drawn_text(), words))
+            problem(&t, where, "no \"%s\": %s", words, drawn_text());
+        /* The English detail for whoever staff call: where there is room for it. */
+        frame_of(SC_STAFF_OFFLINE, i, &ui, where, sizeof where);
+        if (big && !strstr(drawn_text(), "POST https://"))
+            problem(&t, where, "no detail of the error: %s", drawn_text());
+        frame_of(SC_STAFF_KIOSK, i, &ui, where, sizeof where);
+        first_words(STR_STAFF_CLOCK_UNSURE, lang, 2, words, sizeof words);
+        if (!strstr(drawn_text(), words) || !strstr(drawn_text(), lang ? "12.3 GB" : "12,3 Go"))
+            problem(&t, where, "no clock or disk: %s", drawn_text());
+
+        /* Every one of today's sessions is on some page, with its counts; the pager works. */
+        frame_of(SC_STAFF_SESSIONS, i, &ui, where, sizeof where);
+        bool seen[8] = {false};
+        int pages = 1;
+        for (;;) {
+            const char *all = drawn_text();
+            for (int k = 0; k < 8; k++) {
+                char start[16];
+                ui_time(staff_data.sessions[k].starts_at, start, sizeof start);
+                snprintf(words, sizeof words, "%s", start);
+                if (strstr(all, words) && strstr(all, "Salle"))
+                    seen[k] = true;
+            }
+            if (!has_widget(&ui, "staff:next") || pages > 8)
+                break;
+            reduce((struct action){.kind = ACT_PAGE, .arg = +1});
+            ui_frame(&ui, st);
+            pages++;
+            if (!has_widget(&ui, "staff:prev"))
+                problem(&t, where, "page %d has no staff:prev", pages);
+        }
+        for (int k = 0; k < 8; k++)
+            if (!seen[k])
+                problem(&t, where, "session %d is on no page (%d pages)", k, pages);
+        if (!strstr(drawn_text(), "?") && pages > 1)
+            problem(&t, where, "the unreadable count is not shown as ?");
+    }
+    assert_int_equal(t.problems, 0);
+}
+
+static void test_waitlist_screens_say_it(void **state)
+{
+    (void)state;
+    struct tally t = {0, 0, PRINT_MAX};
+    for (int i = 0; i < N_CONFIGS; i++) {
+        struct ui ui;
+        char where[96], title[128], hint[128], done[128];
+        int lang = config_at(i).lang;
+        first_words(STR_DONE_WAITLIST_TITLE, lang, 3, title, sizeof title);
+        first_words(STR_DONE_WAITLIST_HINT, lang, 4, hint, sizeof hint);
+        first_words(STR_DONE_TITLE, lang, 2, done, sizeof done);
+        static const enum scene scenes[] = {SC_DONE_WAITLIST, SC_DONE_WAITLIST_ON_SCREEN};
+        for (size_t k = 0; k < 2; k++) {
+            frame_of(scenes[k], i, &ui, where, sizeof where);
+            const char *all = drawn_text();
+            if (!strstr(all, title) || !strstr(all, hint))
+                problem(&t, where, "\"%s\" or \"%s\" is not drawn: %s", title, hint, all);
+            if (strstr(all, done))
+                problem(&t, where, "the usual \"%s\" is drawn: %s", done, all);
+            if (!strstr(all, "ACDE-FHJKK"))
+                problem(&t, where, "no short code: %s", all);
+            if (!has_widget(&ui, "finish"))
+                problem(&t, where, "no finish button");
+        }
+        /* Not the green tick: the waiting list has a colour of its own (the title's, and the
+        ** mark's where it fits). */
+        frame_of(SC_DONE_WAITLIST, i, &ui, where, sizeof where);
+        bool warn = false, ok = false;
+        for (size_t k = 0; k < dl.n; k++) {
+            warn |= dl.cmds[k].color == ui.theme.warn;
+            ok |= dl.cmds[k].kind == DRAW_RECT && dl.cmds[k].color == ui.theme.ok;
+        }
+        if (!warn || ok)
+            problem(&t, where, "waiting list drawn %s the warning colour, %s the ok one",
+                    warn ? "with" : "without", ok ? "with" : "without");
+
+        frame_of(SC_VERDICT_WAITLIST, i, &ui, where, sizeof where);
+        first_words(STR_V_WAITLIST, lang, 2, title, sizeof title);
+        if (!strstr(drawn_text(), title))
+            problem(&t, where, "\"%s\" is not drawn: %s", title, drawn_text());
+        if (dl.n < 2 || dl.cmds[1].color != ui.theme.warn)
+            problem(&t, where, "the verdict's page is not in the warning colour");
+    }
     assert_int_equal(t.problems, 0);
 }
 
@@ -1386,6 +1787,7 @@ static int group_setup(void **state)
     if (!st)
         return -1;
     build_catalogue();
+    build_staff_data();
     make_qr(qr45, 45);
     make_qr(qr57, 57);
     return 0;
@@ -1442,6 +1844,25 @@ int main(void)
         cmocka_unit_test(test_done_failed),
         cmocka_unit_test(test_done_on_screen),
         cmocka_unit_test(test_home_printer_down),
+        cmocka_unit_test(test_staff_pin),
+        cmocka_unit_test(test_staff_pin_wrong),
+        cmocka_unit_test(test_staff_pin_locked),
+        cmocka_unit_test(test_staff_pin_checking),
+        cmocka_unit_test(test_staff_online),
+        cmocka_unit_test(test_staff_offline),
+        cmocka_unit_test(test_staff_not_enrolled),
+        cmocka_unit_test(test_staff_syncing),
+        cmocka_unit_test(test_staff_failed),
+        cmocka_unit_test(test_staff_done),
+        cmocka_unit_test(test_staff_kiosk),
+        cmocka_unit_test(test_staff_sessions),
+        cmocka_unit_test(test_staff_sessions_p2),
+        cmocka_unit_test(test_staff_no_session),
+        cmocka_unit_test(test_done_waitlist),
+        cmocka_unit_test(test_done_waitlist_on_screen),
+        cmocka_unit_test(test_verdict_waitlist),
+        cmocka_unit_test(test_staff_screens_say_it),
+        cmocka_unit_test(test_waitlist_screens_say_it),
         cmocka_unit_test(test_verdict_scenes),
         cmocka_unit_test(test_code_keys),
         cmocka_unit_test(test_done_ticket_on_screen),

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Several kiosks, one borne-server, one PostgreSQL: enrolment, seats never oversold online and
+# offline, the waiting list, a ticket from kiosk A checked in at kiosk B (after B's sync, and
+# while B is offline), the same ticket at two offline doors (both kept, the second flagged).
+#
+#   sync_kiosks.sh BORNE TOOLS_DIR BORNE_SERVER
+set -euo pipefail
+BORNE=$1 TOOLS=$2 SERVER=$3
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../server_env.sh
+source "$HERE/server_env.sh"
+
+DIR=$(mktemp -d /tmp/borne-sync.XXXXXX)
+chmod 755 "$DIR"
+trap env_cleanup EXIT
+pg_start "$DIR"
+server_start "$DIR" "$SERVER" --allotment 1
+URL=$BORNE_SERVER_URL
+SIM="$TOOLS/kiosk_sim"
+fails=0
+
+check() { # check WHAT EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then
+    echo "ok   $1: $3"
+  else
+    echo "FAIL $1: expected '$2', got '$3'"
+    fails=$((fails + 1))
+  fi
+}
+sql() { psql "$BORNE_PG" -At -v ON_ERROR_STOP=1 -c "$1"; }
+local_sql() { sqlite3 "$DIR/$1.db" "$2"; }
+
+"$SERVER" site-add rennes "Atelier Numérique Rennes" --db "$BORNE_PG"
+"$SERVER" site-add nancy "Atelier Numérique Nancy" --db "$BORNE_PG"
+soon=$(date -d '+20 min' '+%Y-%m-%d %H:%M')
+soon_end=$(date -d '+140 min' '+%Y-%m-%d %H:%M')
+tomorrow=$(date -d '+1 day' '+%Y-%m-%d 10:00')
+tomorrow_end=$(date -d '+1 day' '+%Y-%m-%d 12:00')
+cat >"$DIR/rennes.csv" <<EOF
+id,title,starts_at,ends_at,capacity,room,room_name,kind
+s-soon,Rédiger son CV,$soon,$soon_end,3,salle-1,Salle Ada Lovelace,atelier
+s-tomorrow,Premiers pas sur la tablette,$tomorrow,$tomorrow_end,4,salle-2,Salle Grace Hopper,atelier
+EOF
+cat >"$DIR/nancy.csv" <<EOF
+id,title,starts_at,ends_at,capacity,room,room_name,kind
+n-soon,Sécuriser ses mots de passe,$soon,$soon_end,10,n-salle,Salle Nancy,atelier
+EOF
+"$SERVER" import-csv rennes "$DIR/rennes.csv" --db "$BORNE_PG"
+"$SERVER" import-csv nancy "$DIR/nancy.csv" --db "$BORNE_PG"
+
+# --- enrolment ------------------------------------------------------------------------------
+for k in A B C; do
+  code=$("$SERVER" enrol-code rennes --db "$BORNE_PG" | tail -n 1)
+  "$BORNE" enrol "$URL" "$code" --label "Kiosk $k" --db "$DIR/$k.db"
+  out=$("$BORNE" sync --db "$DIR/$k.db")
+  echo "$k: $out"
+done
+check "a used enrolment code is refused" 1 \
+  "$("$BORNE" enrol "$URL" "$code" --db "$DIR/D.db" >/dev/null 2>&1; echo $?)"
+check "kiosk A sees the site's sessions, not Nancy's" "s-soon s-tomorrow" \
+  "$(local_sql A "SELECT group_concat(id, ' ') FROM (SELECT id FROM sessions ORDER BY id)")"
+check "three kiosks enrolled" 3 "$(sql "SELECT count(*) FROM devices WHERE site_id = 'rennes'")"
+
+# --- online: the server decides every seat ----------------------------------------------------
+r1=$("$SIM" register "$DIR/A.db" s-soon Zoé Martin)
+r2=$("$SIM" register "$DIR/B.db" s-soon Léon Dupont)
+r3=$("$SIM" register "$DIR/C.db" s-soon Inès Bernard)
+r4=$("$SIM" register "$DIR/A.db" s-soon Hugo Petit || true)
+check "first three online registrations confirmed" "confirmed confirmed confirmed" \
+  "${r1%% *} ${r2%% *} ${r3%% *}"
+# The fourth: the session is full everywhere; A holds no escrow seat for it any more.
+check "the fourth is not confirmed" "no" "$([ "${r4%% *}" == confirmed ] && echo yes || echo no)"
+for k in A B C; do "$BORNE" sync --db "$DIR/$k.db" >/dev/null; done
+check "server: confirmed never beyond capacity (s-soon, 3)" 3 \
+  "$(sql "SELECT count(*) FROM registrations WHERE session_id = 's-soon' AND status = 0")"
+check "server: confirmed + held <= capacity" t \
+  "$(sql "SELECT bool_and(confirmed + held <= capacity) FROM sessions")"
+
+# --- a ticket from A checks in at B after B's sync, and at C while C is offline ---------------
+payload=$(echo "$r1" | cut -d' ' -f4)
+"$BORNE" sync --db "$DIR/B.db" >/dev/null
+"$BORNE" sync --db "$DIR/C.db" >/dev/null
+check "A's ticket at B's door" welcome "$("$SIM" checkin "$DIR/B.db" "$payload")"
+check "again at B: already" "already checked in" "$("$SIM" checkin "$DIR/B.db" "$payload")"
+# C is offline (it does not sync): it does not know B's check-in, and lets the visitor in.
+check "A's ticket at C's door, C offline" welcome "$("$SIM" checkin "$DIR/C.db" "$payload")"
+"$BORNE" sync --db "$DIR/B.db" >/dev/null
+"$BORNE" sync --db "$DIR/C.db" >/dev/null
+ticket=$(echo "$r1" | cut -d' ' -f3)
+check "both check-ins kept on the server" 2 \
+  "$(sql "SELECT count(*) FROM checkins WHERE ticket_id = '$ticket'")"
+check "the second one flagged" 1 \
+  "$(sql "SELECT count(*) FROM checkins WHERE ticket_id = '$ticket' AND flagged")"
+
+# --- offline: each kiosk spends its allotment, then the waiting list ---------------------------
+# s-tomorrow: capacity 4, allotment 1 per kiosk: A, B and C each hold one seat in escrow.
+for k in A B C; do "$BORNE" sync --db "$DIR/$k.db" >/dev/null; done
+check "A holds one seat for tomorrow" 1 \
+  "$(local_sql A "SELECT seats_granted - seats_returned - seats_used FROM allotments WHERE session_id = 's-tomorrow'")"
+declare -A got
+i=0
+for k in A B C A B C; do
+  i=$((i + 1))
+  got[$i]=$("$SIM" register "$DIR/$k.db" s-tomorrow "Visiteur$i" "Hors-ligne" --offline | cut -d' ' -f1)
+done
+check "offline: first round confirmed from the allotments" "confirmed confirmed confirmed" \
+  "${got[1]} ${got[2]} ${got[3]}"
+check "offline: second round on the waiting list" "waitlist waitlist waitlist" \
+  "${got[4]} ${got[5]} ${got[6]}"
+# Back online: a fourth seat was free at the server, so one waiting ticket is confirmed.
+for k in A B C A B C; do "$BORNE" sync --db "$DIR/$k.db" >/dev/null; done
+check "server: tomorrow confirmed <= 4" t \
+  "$(sql "SELECT count(*) <= 4 FROM registrations WHERE session_id = 's-tomorrow' AND status = 0")"
+check "server: every offline registration arrived once" 6 \
+  "$(sql "SELECT count(*) FROM registrations WHERE session_id = 's-tomorrow'")"
+check "server: the free seat went to the waiting list" 4 \
+  "$(sql "SELECT count(*) FROM registrations WHERE session_id = 's-tomorrow' AND status = 0")"
+confirmed_local=$(for k in A B C; do local_sql "$k" "SELECT count(*) FROM tickets t JOIN registrations r ON r.id = t.registration_id WHERE r.session_id = 's-tomorrow' AND t.waitlist = 0 AND t.status = 0"; done | awk '{s += $1} END {print s}')
+check "kiosks: their tickets follow the server (4 confirmed)" 4 "$confirmed_local"
+check "server: confirmed + held <= capacity everywhere" t \
+  "$(sql "SELECT bool_and(confirmed + held <= capacity) FROM sessions")"
+check "nothing waits in any outbox" "0 0 0" \
+  "$(for k in A B C; do local_sql "$k" "SELECT count(*) FROM outbox WHERE acked_at IS NULL"; done | paste -sd' ')"
+
+# --- revocation -----------------------------------------------------------------------------
+dev_c=$(local_sql C "SELECT value FROM meta WHERE key = 'device_id'")
+"$SERVER" revoke "$dev_c" --db "$BORNE_PG" >/dev/null
+set +e
+out=$("$BORNE" sync --db "$DIR/C.db" 2>&1)
+rc=$?
+set -e
+check "a revoked kiosk's sync fails" 1 "$rc"
+check "and says why" yes "$(echo "$out" | grep -q 'revoked' && echo yes || echo no)"
+"$BORNE" sync --db "$DIR/A.db" >/dev/null
+c_payload=$(local_sql C "SELECT payload FROM tickets WHERE device_id = '$dev_c' LIMIT 1")
+check "A refuses the revoked kiosk's tickets" "invalid:revoked device key" \
+  "$("$SIM" checkin "$DIR/A.db" "$c_payload")"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
