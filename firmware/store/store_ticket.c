@@ -393,7 +393,8 @@ enum borne_err store_register_ticket(struct store *st, const struct registration
 
     struct checkin_window w = {req->checkin_opens_before_s, req->checkin_closes_after_s};
     err = session_lookup(st, what, req->session_id, &ses, &found);
-    if (err == BORNE_OK && found && checkin_is_open(&ses, req->now, &w)) {
+    /* A visitor on the waiting list has no seat yet: the registration does not let them in. */
+    if (err == BORNE_OK && found && !waitlist && checkin_is_open(&ses, req->now, &w)) {
         err = insert_checkin(st, what, req->checkin_id, req->checkin_event_id, req->ticket_id,
                              req->session_id, req->now);
         if (err == BORNE_OK)

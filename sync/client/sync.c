@@ -311,6 +311,13 @@ enum borne_err sync_enrol(struct store *st, const struct sync_options *opt, cons
 
 /* ---- the cycle ------------------------------------------------------------------------- */
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Push every waiting event, batch after batch. */
 static enum borne_err push_all(struct store *st, struct conn *c, struct sync_summary *s,
                                int64_t now)
@@ -493,9 +500,14 @@ enum borne_err sync_cycle(struct store *st, const struct sync_options *opt,
     if (err == BORNE_OK) {
         /* Upload before download: a pull never brings back a state older than what this kiosk
         ** has recorded and not yet sent. */
+        int64_t t0 = mono_ms();
         err = push_all(st, &c, out, now);
-        if (err == BORNE_OK)
+        int64_t t1 = mono_ms();
+        out->push_ms = t1 - t0;
+        if (err == BORNE_OK) {
             err = pull_all(st, &c, out, now);
+            out->pull_ms = mono_ms() - t1;
+        }
         conn_close(&c);
     }
     out->err = err;
@@ -515,8 +527,11 @@ enum borne_err sync_cycle(struct store *st, const struct sync_options *opt,
 void sync_summary_line(const struct sync_summary *s, char *out, size_t cap)
 {
     if (s->err == BORNE_OK)
-        snprintf(out, cap, "sync: ok, pushed %d (refused %d), pulled %d tickets, %d sessions",
-                 s->pushed, s->refused, s->pulled_tickets, s->pulled_sessions);
+        snprintf(out, cap,
+                 "sync: ok, pushed %d (refused %d) in %.1f s, pulled %d tickets, %d sessions "
+                 "in %.1f s",
+                 s->pushed, s->refused, s->push_ms / 1000.0, s->pulled_tickets, s->pulled_sessions,
+                 s->pull_ms / 1000.0);
     else
         snprintf(out, cap, "sync: failed: %s, %d event%s waiting", s->error, s->pending,
                  s->pending == 1 ? "" : "s");

@@ -37,15 +37,16 @@ struct sync_options {
 
 /* What a cycle did; the line `borne sync` prints is sync_summary_line(). */
 struct sync_summary {
-    enum borne_err err;  /* BORNE_OK: the cycle went to its end */
-    char error[256];     /* "" or a sentence for staff: what failed, in plain words */
-    int pushed;          /* events the server took (applied or duplicate) */
-    int refused;         /* events the server refused */
-    int pulled_tickets;  /* tickets received */
-    int pulled_sessions; /* sessions received */
-    int pages;           /* pull pages applied */
-    int pending;         /* events still waiting after the cycle */
-    int64_t server_time; /* the server's clock, 0 if unknown */
+    enum borne_err err;       /* BORNE_OK: the cycle went to its end */
+    char error[256];          /* "" or a sentence for staff: what failed, in plain words */
+    int pushed;               /* events the server took (applied or duplicate) */
+    int refused;              /* events the server refused */
+    int pulled_tickets;       /* tickets received */
+    int pulled_sessions;      /* sessions received */
+    int pages;                /* pull pages applied */
+    int pending;              /* events still waiting after the cycle */
+    int64_t server_time;      /* the server's clock, 0 if unknown */
+    int64_t push_ms, pull_ms; /* how long each half took (monotonic clock) */
 };
 
 /* Enrol this kiosk: exchange the one-time code for a token at url (the server's base URL,

@@ -401,6 +401,20 @@ struct push_call {
     /* The sessions of the device's site this transaction holds locked, sorted (strcmp). */
     char **locked;
     size_t n_locked, cap_locked;
+    /* The seat counters of the locked sessions as this batch moves them (seat_cache_get()). */
+    struct seat_cache *cache;
+    size_t n_cache, cap_cache;
+};
+
+/* A locked session's seat counters, read once per batch and moved in memory: updating the
+** session row at every event would leave PostgreSQL a chain of row versions to walk that grows
+** with the batch. The counters are written back from the rows by seats_recount() when the
+** batch ends (push_tx) or before anything else recounts them (apply_cancel). */
+struct seat_cache {
+    char session_id[BORNE_ID_MAX];
+    int64_t capacity, confirmed, held;
+    int64_t escrow;     /* this device's allotment: granted - returned - used */
+    int64_t used_delta; /* seats spent by this batch, not yet added to allotments.used */
 };
 
 static void push_locked_reset(struct push_call *c)
@@ -408,6 +422,76 @@ static void push_locked_reset(struct push_call *c)
     for (size_t i = 0; i < c->n_locked; i++)
         free(c->locked[i]);
     c->n_locked = 0;
+    c->n_cache = 0;
+}
+
+/* The cached counters of a locked session, read on first use; NULL with *unknown set when the
+** session does not exist, NULL alone on a database failure. */
+static struct seat_cache *seat_cache_get(struct db_tx *tx, struct push_call *c,
+                                         const char *session_id, bool *unknown)
+{
+    *unknown = false;
+    for (size_t i = 0; i < c->n_cache; i++)
+        if (strcmp(c->cache[i].session_id, session_id) == 0)
+            return &c->cache[i];
+    if (c->n_cache == c->cap_cache) {
+        size_t cap = c->cap_cache ? 2 * c->cap_cache : 16;
+        struct seat_cache *v = realloc(c->cache, cap * sizeof *v);
+        if (!v) {
+            oom(tx);
+            return NULL;
+        }
+        c->cache = v;
+        c->cap_cache = cap;
+    }
+    const char *p[] = {session_id, c->dev.id};
+    PGresult *res = db_query(tx,
+                             "SELECT s.capacity, s.confirmed, s.held,"
+                             " coalesce(a.granted - a.returned - a.used, 0)"
+                             " FROM sessions s LEFT JOIN allotments a"
+                             "  ON a.session_id = s.id AND a.device_id = $2"
+                             " WHERE s.id = $1",
+                             2, p);
+    if (!res)
+        return NULL;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        *unknown = true;
+        return NULL;
+    }
+    struct seat_cache *sc = &c->cache[c->n_cache++];
+    memset(sc, 0, sizeof *sc);
+    snprintf(sc->session_id, sizeof sc->session_id, "%s", session_id);
+    sc->capacity = col_i64(res, 0, 0);
+    sc->confirmed = col_i64(res, 0, 1);
+    sc->held = col_i64(res, 0, 2);
+    sc->escrow = col_i64(res, 0, 3);
+    PQclear(res);
+    return sc;
+}
+
+/* Write a cached session's spent seats to its allotment and forget the cache, so that the
+** next event reads counters recounted from the rows. */
+static bool seat_cache_flush(struct db_tx *tx, struct push_call *c, const char *session_id)
+{
+    for (size_t i = 0; i < c->n_cache; i++) {
+        struct seat_cache *sc = &c->cache[i];
+        if (strcmp(sc->session_id, session_id) != 0)
+            continue;
+        bool ok = true;
+        if (sc->used_delta > 0) {
+            char n[24];
+            const char *p[] = {session_id, c->dev.id, i64(n, sc->used_delta)};
+            ok = db_run(tx,
+                        "INSERT INTO allotments (device_id, session_id, used)"
+                        " VALUES ($2, $1, $3::bigint) ON CONFLICT (device_id, session_id)"
+                        " DO UPDATE SET used = allotments.used + EXCLUDED.used",
+                        3, p);
+        }
+        c->cache[i] = c->cache[--c->n_cache];
+        return ok;
+    }
+    return true;
 }
 
 static bool push_locked_add(struct push_call *c, const char *id)
@@ -613,36 +697,12 @@ static int apply_registration(struct db_tx *tx, struct push_call *c, const struc
             return refuse(out, "invalid");
     }
 
-    const char *p1[] = {d->registration_id, d->short_code, d->ticket_id};
-    PGresult *res = db_query(tx,
-                             "SELECT EXISTS (SELECT 1 FROM registrations"
-                             "  WHERE id = $1 OR short_code = $2)"
-                             " OR EXISTS (SELECT 1 FROM tickets WHERE id = $3)",
-                             3, p1);
-    if (!res)
-        return -1;
-    bool taken = col_bool(res, 0, 0);
-    PQclear(res);
-    if (taken)
-        return refuse(out, "invalid");
-
-    const char *p2[] = {d->session_id, c->dev.id};
-    res = db_query(tx,
-                   "SELECT s.capacity, s.confirmed, s.held,"
-                   " coalesce(a.granted - a.returned - a.used, 0)"
-                   " FROM sessions s LEFT JOIN allotments a"
-                   "  ON a.session_id = s.id AND a.device_id = $2"
-                   " WHERE s.id = $1",
-                   2, p2);
-    if (!res)
-        return -1;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        return refuse(out, "unknown_session");
-    }
-    int64_t capacity = col_i64(res, 0, 0), confirmed = col_i64(res, 0, 1);
-    int64_t held = col_i64(res, 0, 2), escrow = col_i64(res, 0, 3);
-    PQclear(res);
+    bool unknown;
+    struct seat_cache *sc = seat_cache_get(tx, c, d->session_id, &unknown);
+    if (!sc)
+        return unknown ? refuse(out, "unknown_session") : -1;
+    int64_t capacity = sc->capacity, confirmed = sc->confirmed;
+    int64_t held = sc->held, escrow = sc->escrow;
 
     /* The status: the kiosk's word for a waiting list; a seat spent from the escrow while the
     ** server still holds one for this kiosk; otherwise a free seat if there is one. */
@@ -672,44 +732,46 @@ static int apply_registration(struct db_tx *tx, struct push_call *c, const struc
                         i64(seat, d->seat),
                         i64(created, d->created_at),
                         i64(seq, d->device_seq)};
-    if (!db_run(tx,
-                "INSERT INTO registrations (id, session_id, device_id, first_name, last_name,"
-                " email, phone, short_code, status, seat, created_at, device_seq)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::smallint, $10::smallint,"
-                " $11::bigint, $12::bigint)",
-                12, p3))
+    /* One round trip: a registration id, short code or ticket id already used refuses the
+    ** event (nothing inserted); otherwise the registration and its ticket. A kiosk pushing
+    ** the same short code at the same instant makes a unique violation, and the transaction
+    ** is tried again (db_transaction), then finds it taken. */
+    const char *p4[] = {p3[0],  p3[1],  p3[2],        p3[3],          p3[4],
+                        p3[5],  p3[6],  p3[7],        p3[8],          p3[9],
+                        p3[10], p3[11], d->ticket_id, c->dev.site_id, d->ticket_payload};
+    PGresult *res = db_query(
+        tx,
+        /* Three EXISTS, not one OR: each is an index probe in any plan PostgreSQL picks. */
+        "WITH taken AS (SELECT EXISTS (SELECT 1 FROM registrations WHERE id = $1)"
+        "   OR EXISTS (SELECT 1 FROM registrations WHERE short_code = $8)"
+        "   OR EXISTS (SELECT 1 FROM tickets WHERE id = $13) AS t),"
+        " r AS (INSERT INTO registrations (id, session_id, device_id, first_name, last_name,"
+        "   email, phone, short_code, status, seat, created_at, device_seq)"
+        "   SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::smallint, $10::smallint, $11::bigint,"
+        "   $12::bigint WHERE NOT (SELECT t FROM taken) RETURNING id),"
+        " k AS (INSERT INTO tickets (id, registration_id, session_id, site_id, device_id,"
+        "   payload, short_code, first_name, status, issued_at)"
+        "   SELECT $13, r.id, $2, $14, $3, $15, $8, $4, $9::smallint, $11::bigint FROM r"
+        "   WHERE $13 <> '' RETURNING id)"
+        " SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM k)",
+        15, p4);
+    if (!res)
         return -1;
-    if (d->ticket_id[0]) {
-        const char *p4[] = {d->ticket_id,   d->registration_id, d->session_id,
-                            c->dev.site_id, c->dev.id,          d->ticket_payload,
-                            d->short_code,  d->first_name,      st,
-                            created};
-        if (!db_run(tx,
-                    "INSERT INTO tickets (id, registration_id, session_id, site_id, device_id,"
-                    " payload, short_code, first_name, status, issued_at)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::smallint, $10::bigint)",
-                    10, p4))
-            return -1;
+    bool inserted = col_i64(res, 0, 0) == 1;
+    PQclear(res);
+    if (!inserted)
+        return refuse(out, "invalid");
+    /* The counters move in memory; push_tx() writes them back from the rows at the end. */
+    if (spends) {
+        sc->used_delta++;
+        if (sc->escrow > 0) {
+            sc->escrow--;
+            if (sc->held > 0)
+                sc->held--;
+        }
     }
-    if (spends &&
-        !db_run(tx,
-                "INSERT INTO allotments (device_id, session_id, used) VALUES ($2, $1, 1)"
-                " ON CONFLICT (device_id, session_id) DO UPDATE SET used = allotments.used + 1",
-                2, p2))
-        return -1;
-    /* The counters move by what this registration changed; push_tx() recounts them from the
-    ** rows once per session at the end of the batch. Recounting here, per event, would make a
-    ** batch cost the square of a session's registrations. */
-    if (status == REGISTRATION_CONFIRMED || spends) {
-        char plus[24], minus[24];
-        const char *p5[] = {d->session_id, i64(plus, status == REGISTRATION_CONFIRMED ? 1 : 0),
-                            i64(minus, spends && escrow > 0 ? 1 : 0)};
-        if (!db_run(tx,
-                    "UPDATE sessions SET confirmed = confirmed + $2::int,"
-                    " held = greatest(0, held - $3::int) WHERE id = $1",
-                    3, p5))
-            return -1;
-    }
+    if (status == REGISTRATION_CONFIRMED)
+        sc->confirmed++;
     out->status = SYNC_APPLIED;
     out->registration_status = (int)status;
     return 0;
@@ -786,7 +848,7 @@ static int apply_cancel(struct db_tx *tx, struct push_call *c, const struct sync
             return -1;
     }
     if (old == REGISTRATION_CONFIRMED) {
-        if (!seats_settle(tx, session_id, NULL))
+        if (!seat_cache_flush(tx, c, session_id) || !seats_settle(tx, session_id, NULL))
             return -1;
     }
     return 0;
@@ -857,7 +919,10 @@ static enum db_step push_tx(struct db_tx *tx, void *arg)
         }
     }
 
-    /* Exact counters for every session the batch touched (see apply_registration()). */
+    /* The seats spent, and exact counters for every session the batch touched. */
+    while (c->n_cache > 0)
+        if (!seat_cache_flush(tx, c, c->cache[0].session_id))
+            return DB_ERROR;
     for (size_t i = 0; i < c->n_locked; i++)
         if (!seats_recount(tx, c->locked[i]))
             return DB_ERROR;
@@ -894,6 +959,7 @@ void api_push(const char *authorization, const char *body, size_t len, struct ap
     }
     push_locked_reset(&c);
     free(c.locked);
+    free(c.cache);
     free(c.results);
     sync_push_request_free(&req);
 }

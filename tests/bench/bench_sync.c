@@ -6,8 +6,11 @@
 **   bench_sync load URL SITE_CODE_PREFIX KIOSKS SESSION_PATTERN
 **       KIOSKS simulated kiosks, enrolled with the one-time codes PREFIX0001, PREFIX0002...
 **       (made beforehand in the database; kiosk i at the site whose session is
-**       SESSION_PATTERN with i / 4 for its %d), then all at once: each pushes one registration
-**       and pulls its changes, as a sync cycle does. All requests run concurrently through
+**       SESSION_PATTERN with i / 4 for its %d), then all within SPREAD_MS (default 0: at the
+**       same instant; the kiosks' own backoff jitter spreads them so): each pushes one registration
+**       and pulls the changes since its cursor, as a sync cycle does. Each kiosk's first pull
+**       (the whole site, every device's key) is made before, and not measured. All requests run
+*concurrently through
 **       libcurl's multi interface (one process, no thread per kiosk). Prints the latency
 **       distribution of the requests and of whole cycles, and the errors (any is a failure).
 */
@@ -107,7 +110,8 @@ struct sim {
     bool overflow;
     struct curl_slist *headers;
     double started, cycle_started;
-    int step; /* 0 enrol, 1 push, 2 pull, 3 done */
+    int step; /* 0 enrol, 4 first pull (not measured), 1 push, 2 pull, 3 done */
+    char cursor[SYNC_CURSOR_MAX];
     bool failed;
 };
 
@@ -191,7 +195,28 @@ static char *push_body(struct sim *s, const char *session)
     return sync_push_request_encode(s->device_id, &row, 1, &out, &len) == BORNE_OK ? out : NULL;
 }
 
-static int load(const char *url, const char *prefix, int n, const char *session)
+#define WARMUP_IN_FLIGHT 64
+
+/* Start kiosk i's enrolment with the code PREFIX + i + 1. */
+static bool enrol(CURLM *m, struct sim *s, const char *url, const char *prefix, int i)
+{
+    struct sync_enrol_request er;
+    memset(&er, 0, sizeof er);
+    if (ticket_random_id(s->device_id) || ticket_keypair_new(s->pk, s->sk) ||
+        ticket_public_key_format(s->pk, er.public_key, sizeof er.public_key))
+        return false;
+    snprintf(er.code, sizeof er.code, "%s%04d", prefix, i + 1);
+    memcpy(er.device_id, s->device_id, sizeof er.device_id);
+    snprintf(er.label, sizeof er.label, "bench %d", i + 1);
+    char *body = NULL;
+    size_t len;
+    if (sync_enrol_request_encode(&er, &body, &len) != BORNE_OK)
+        return false;
+    curl_multi_add_handle(m, request(s, url, "/v1/enrol", body));
+    return true;
+}
+
+static int load(const char *url, const char *prefix, int n, const char *session, int spread_ms)
 {
     struct sim *sims = calloc((size_t)n, sizeof *sims);
     double *req_ms = calloc((size_t)n * 3, sizeof *req_ms);
@@ -203,24 +228,13 @@ static int load(const char *url, const char *prefix, int n, const char *session)
         return 1;
     curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, 0L);
 
-    /* Phase 1: enrol everyone (not measured: it happens once in a kiosk's life). */
-    for (int i = 0; i < n; i++) {
-        struct sim *s = &sims[i];
-        struct sync_enrol_request er;
-        memset(&er, 0, sizeof er);
-        if (ticket_random_id(s->device_id) || ticket_keypair_new(s->pk, s->sk) ||
-            ticket_public_key_format(s->pk, er.public_key, sizeof er.public_key))
+    /* First, enrol everyone and make each one's first pull (not measured: it happens once in
+    ** a kiosk's life), at most WARMUP_IN_FLIGHT at a time so that none of it times out. */
+    int enrolled = 0;
+    for (; enrolled < n && enrolled < WARMUP_IN_FLIGHT; enrolled++)
+        if (!enrol(m, &sims[enrolled], url, prefix, enrolled))
             return 1;
-        snprintf(er.code, sizeof er.code, "%s%04d", prefix, i + 1);
-        memcpy(er.device_id, s->device_id, sizeof er.device_id);
-        snprintf(er.label, sizeof er.label, "bench %d", i + 1);
-        char *body = NULL;
-        size_t len;
-        if (sync_enrol_request_encode(&er, &body, &len) != BORNE_OK)
-            return 1;
-        curl_multi_add_handle(m, request(s, url, "/v1/enrol", body));
-    }
-    int running = 1, phase = 0;
+    int running = 1, phase = 0, next = 0;
     double phase_started = 0;
     while (running || phase < 2) {
         curl_multi_perform(m, &running);
@@ -245,6 +259,12 @@ static int load(const char *url, const char *prefix, int n, const char *session)
                 errors++;
                 s->failed = true;
                 s->step = 3;
+                if (phase == 0 && enrolled < n) { /* the warm-up goes on without it */
+                    if (!enrol(m, &sims[enrolled], url, prefix, enrolled))
+                        return 1;
+                    enrolled++;
+                    running = 1;
+                }
                 continue;
             }
             if (s->step == 0) {
@@ -255,51 +275,84 @@ static int load(const char *url, const char *prefix, int n, const char *session)
                     continue;
                 }
                 memcpy(s->token, r.token, sizeof s->token);
+                /* Its first pull brings the whole site and every device's key: done once in a
+                ** kiosk's life, so not measured. The measured syncs pull from its cursor. */
+                struct sync_pull_request pr = {.limit = 1000};
+                char *body = NULL;
+                size_t len;
+                if (sync_pull_request_encode(&pr, &body, &len) != BORNE_OK)
+                    return 1;
+                s->step = 4;
+                curl_multi_add_handle(m, request(s, url, "/v1/pull", body));
+                running = 1; /* before curl_multi_perform() counts it */
+                continue;
+            }
+            if (s->step == 4) {
+                struct sync_pull_reply r;
+                if (sync_pull_reply_decode(s->reply, s->reply_len, &r, NULL, 0) != BORNE_OK) {
+                    errors++;
+                    s->step = 3;
+                    continue;
+                }
+                memcpy(s->cursor, r.cursor, sizeof s->cursor);
+                sync_pull_reply_free(&r);
                 s->step = 1; /* waits for the start signal below */
+                if (enrolled < n) {
+                    if (!enrol(m, &sims[enrolled], url, prefix, enrolled))
+                        return 1;
+                    enrolled++;
+                    running = 1;
+                }
                 continue;
             }
             req_ms[n_req++] = took;
             if (s->step == 1) {
                 struct sync_pull_request pr = {.limit = 1000};
+                memcpy(pr.cursor, s->cursor, sizeof pr.cursor);
                 char *body = NULL;
                 size_t len;
                 if (sync_pull_request_encode(&pr, &body, &len) != BORNE_OK)
                     return 1;
                 s->step = 2;
                 curl_multi_add_handle(m, request(s, url, "/v1/pull", body));
+                running = 1; /* before curl_multi_perform() counts it */
             } else if (s->step == 2) {
                 s->step = 3;
                 cycle_ms[n_cycle++] = now_ms() - s->cycle_started;
             }
         }
         if (!running && phase == 0) {
-            /* Everyone is enrolled: now all of them sync at once. */
+            /* Everyone is enrolled: now all of them sync, within spread_ms. */
             phase = 1;
             phase_started = now_ms();
-            for (int i = 0; i < n; i++) {
-                struct sim *s = &sims[i];
-                if (s->step != 1)
-                    continue;
-                /* Kiosks come by four to a site, as in a centre (see sync_bench.sh). */
-                char sess[BORNE_ID_MAX];
-                snprintf(sess, sizeof sess, session, i / 4);
-                char *body = push_body(s, sess);
-                if (!body)
-                    return 1;
-                s->cycle_started = now_ms();
-                curl_multi_add_handle(m, request(s, url, "/v1/push", body));
-            }
-            running = 1;
-            continue;
+            next = 0;
         }
-        if (!running && phase == 1)
+        for (; phase == 1 && next < n; next++) {
+            struct sim *s = &sims[next];
+            int i = next;
+            if (now_ms() - phase_started < spread_ms * i / n)
+                break; /* this kiosk's turn has not come */
+            if (s->step != 1)
+                continue;
+            /* Kiosks come by four to a site, as in a centre (see sync_bench.sh). */
+            char sess[BORNE_ID_MAX];
+            snprintf(sess, sizeof sess, session, i / 4);
+            char *body = push_body(s, sess);
+            if (!body)
+                return 1;
+            s->cycle_started = now_ms();
+            curl_multi_add_handle(m, request(s, url, "/v1/push", body));
+            running = 1;
+        }
+        if (!running && phase == 1 && next == n)
             phase = 2;
-        if (running)
-            curl_multi_poll(m, NULL, 0, 100, NULL);
+        if (running || phase == 1)
+            curl_multi_poll(m, NULL, 0, 2, NULL);
     }
     double wall = now_ms() - phase_started;
-    printf("load: %d kiosks syncing at once (push 1 event + pull), %.0f ms in all, %d error(s)\n",
-           n, wall, errors);
+    printf("load: %d kiosks syncing (push 1 event + pull), starting within %d ms, %.0f ms in all, "
+           "%d error(s)\n",
+           n, spread_ms, wall, errors);
     report("load: request latency", req_ms, n_req);
     report("load: cycle latency (push + pull)", cycle_ms, n_cycle);
     for (int i = 0; i < n; i++) {
@@ -320,8 +373,8 @@ int main(int argc, char **argv)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (argc == 5 && !strcmp(argv[1], "fill"))
         return fill(argv[2], argv[3], atoi(argv[4]));
-    if (argc == 6 && !strcmp(argv[1], "load"))
-        return load(argv[2], argv[3], atoi(argv[4]), argv[5]);
+    if ((argc == 6 || argc == 7) && !strcmp(argv[1], "load"))
+        return load(argv[2], argv[3], atoi(argv[4]), argv[5], argc == 7 ? atoi(argv[6]) : 0);
     fprintf(stderr, "usage: bench_sync fill DB SESSION N | load URL PREFIX KIOSKS SESSION\n");
     return 2;
 }
