@@ -372,8 +372,7 @@ static void copy_field(char *dst, size_t cap, const char *src)
 
 /* ---- open and close -------------------------------------------------------------------- */
 
-/* A random (version 4) UUID from the kernel's generator, as 36 lower-case characters. */
-static bool make_uuid(char *out, size_t cap)
+bool store_make_uuid(char *out, size_t cap)
 {
     unsigned char b[16];
     size_t got = 0;
@@ -452,7 +451,7 @@ static enum borne_err load_device_id(struct store *st, const char *what)
         return store_fail_sqlite(st, what, rc);
     if (buf[0] == '\0') {
         sqlite3_stmt *stmt = NULL;
-        if (!make_uuid(id, sizeof id)) {
+        if (!store_make_uuid(id, sizeof id)) {
             char sysmsg[128];
             if (strerror_r(errno, sysmsg, sizeof sysmsg) != 0)
                 snprintf(sysmsg, sizeof sysmsg, "errno %d", errno);

@@ -83,6 +83,9 @@ enum borne_err store_step_done(struct store *st, sqlite3_stmt *stmt, const char 
 void store_column_copy(sqlite3_stmt *stmt, int col, char *dst, size_t cap);
 /* Columns as in SESSION_COLUMNS. */
 void store_read_session(sqlite3_stmt *stmt, struct session *out);
+/* A random (version 4) UUID from the kernel's generator, as 36 lower-case characters. */
+bool store_make_uuid(char *out, size_t cap);
+
 /* Take the next device sequence number (inside the caller's transaction). */
 enum borne_err store_next_seq(struct store *st, const char *what, int64_t *seq);
 /* Record a new registration's ticket (on the waiting list or not), its print job and, if the door

@@ -169,10 +169,37 @@ enum borne_err store_ticket_cancel(struct store *st, const char *ticket_id, int6
     if (err == BORNE_OK)
         err = store_finish(st, stmt, what);
     if (err == BORNE_OK)
-        err = store_prepare(st, what, &stmt, "UPDATE tickets SET status = 1 WHERE id = ?1", "t",
+        err = store_prepare(st, what, &stmt,
+                            "UPDATE tickets SET status = 1 WHERE id = ?1 AND status != 1", "t",
                             ticket_id);
     if (err == BORNE_OK)
         err = store_finish(st, stmt, what);
+    /* A ticket this kiosk holds, cancelled here (not by a pull): the server must hear of it, to
+    ** free its seat and tell the other doors. Its registration here holds no seat any more. */
+    if (err == BORNE_OK && sqlite3_changes(st->db) == 1) {
+        char event_id[BORNE_ID_MAX];
+        int64_t seq = 0;
+        if (!store_make_uuid(event_id, sizeof event_id))
+            err = store_fail(st, BORNE_ERR_INTERNAL, "%s: no random id", what);
+        if (err == BORNE_OK)
+            err = store_next_seq(st, what, &seq);
+        if (err == BORNE_OK)
+            err = store_prepare(
+                st, what, &stmt,
+                "INSERT INTO outbox (id, kind, entity_id, payload, created_at, device_seq) "
+                "VALUES (?1, 'ticket.cancelled', ?2, json_object('ticket_id', ?2, "
+                "'device_id', ?3, 'cancelled_at', ?4, 'device_seq', ?5), ?4, ?5)",
+                "tttii", event_id, ticket_id, st->device_id, now, seq);
+        if (err == BORNE_OK)
+            err = store_finish(st, stmt, what);
+        if (err == BORNE_OK)
+            err = store_prepare(st, what, &stmt,
+                                "UPDATE registrations SET status = 2 WHERE id = "
+                                "(SELECT registration_id FROM tickets WHERE id = ?1)",
+                                "t", ticket_id);
+        if (err == BORNE_OK)
+            err = store_finish(st, stmt, what);
+    }
     if (err == BORNE_OK)
         err = store_commit(st, what);
     if (err != BORNE_OK)

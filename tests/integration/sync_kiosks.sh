@@ -122,6 +122,26 @@ check "server: confirmed + held <= capacity everywhere" t \
 check "nothing waits in any outbox" "0 0 0" \
   "$(for k in A B C; do local_sql "$k" "SELECT count(*) FROM outbox WHERE acked_at IS NULL"; done | paste -sd' ')"
 
+# --- a ticket cancelled at a kiosk frees its seat for the waiting list ------------------------
+declare -A tick
+i=0
+for k in A B C A B C; do
+  i=$((i + 1))
+  tick[$i]=$(local_sql "$k" "SELECT t.id FROM tickets t JOIN registrations r ON r.id = t.registration_id WHERE r.last_name = 'Hors-ligne' AND r.first_name = 'Visiteur$i'")
+done
+# Visiteur1 (A, confirmed) cancels; one of the two still waiting takes the seat.
+"$SIM" cancel "$DIR/A.db" "${tick[1]}"
+"$BORNE" sync --db "$DIR/A.db" >/dev/null
+check "server: the cancelled ticket is cancelled" 2 \
+  "$(sql "SELECT status FROM tickets WHERE id = '${tick[1]}'")"
+check "server: the freed seat went to the waiting list (still 4 confirmed)" 4 \
+  "$(sql "SELECT count(*) FROM registrations WHERE session_id = 's-tomorrow' AND status = 0")"
+check "server: nobody waits any more but one" 1 \
+  "$(sql "SELECT count(*) FROM registrations WHERE session_id = 's-tomorrow' AND status = 1")"
+"$BORNE" sync --db "$DIR/B.db" >/dev/null
+check "B knows the ticket is cancelled" 1 \
+  "$(local_sql B "SELECT status FROM tickets WHERE id = '${tick[1]}'")"
+
 # --- revocation -----------------------------------------------------------------------------
 dev_c=$(local_sql C "SELECT value FROM meta WHERE key = 'device_id'")
 "$SERVER" revoke "$dev_c" --db "$BORNE_PG" >/dev/null

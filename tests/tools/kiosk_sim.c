@@ -10,6 +10,8 @@
 **   kiosk_sim checkin DB PAYLOAD
 **       verify a scanned payload and check it in. Prints the verdict ("welcome", "already",
 **       "invalid:<reason>", ...).
+**   kiosk_sim cancel DB TICKET_ID
+**       cancel a ticket, as staff do at the kiosk (an outbox event tells the server).
 **   kiosk_sim state DB
 **       prints the sync state: pending, refused, cursor, site. */
 #include <stdio.h>
@@ -144,6 +146,8 @@ int main(int argc, char **argv)
         rc = do_register(st, argv[3], argv[4], argv[5], argc > 6 && !strcmp(argv[6], "--offline"));
     } else if (!strcmp(argv[1], "checkin") && argc >= 4) {
         rc = do_checkin(st, argv[3]);
+    } else if (!strcmp(argv[1], "cancel") && argc >= 4) {
+        rc = store_ticket_cancel(st, argv[3], (int64_t)time(NULL)) == BORNE_OK ? 0 : 1;
     } else if (!strcmp(argv[1], "state")) {
         struct store_sync_state ss;
         rc = store_sync_state_get(st, &ss) == BORNE_OK ? 0 : 1;
