@@ -399,12 +399,15 @@ void kiosk_worker_event(struct kiosk *k, const SDL_Event *e)
     if (!m)
         return;
     if (m->kind == MSG_SCAN) {
-        /* Never the whole code in the log: it is a ticket. */
-        fprintf(stderr, "borne: scan from %s: %.8s... (%zu characters)\n",
+        /* Never the whole code in the log: it is a ticket. Of anything else (a staff badge,
+        ** a stray barcode) not even a part. */
+        bool ticket = ticket_payload_looks_like(m->code, strlen(m->code));
+        fprintf(stderr, "borne: scan from %s: %.*s%s (%zu characters)\n",
                 m->source == SCAN_SOURCE_EVDEV    ? "evdev"
                 : m->source == SCAN_SOURCE_SERIAL ? "serial"
                                                   : "replay",
-                m->code, strlen(m->code));
+                ticket ? 8 : 12, ticket ? m->code : "not a ticket", ticket ? "..." : "",
+                strlen(m->code));
         kiosk_dispatch(k, (struct action){.kind = ACT_SCAN, .text = m->code});
         if (m->source != SCAN_SOURCE_KEYS)
             k->scans_from[m->source == SCAN_SOURCE_EVDEV ? 0 : 1]++;
