@@ -115,8 +115,8 @@ bool kiosk_sync_register(struct kiosk *k, const struct registration_request *req
 void kiosk_register_now(struct kiosk *k, struct registration_request *req);
 /* An ev_sync event. */
 void kiosk_sync_event(struct kiosk *k, const SDL_Event *e);
-/* Something was recorded (a check-in): sync soon. The staff button: sync now. */
-void kiosk_sync_changed(struct kiosk *k);
+/* Sync as soon as possible: something was recorded (a registration, a check-in) that other
+** doors should learn of, or staff pressed the button. */
 void kiosk_sync_now(struct kiosk *k);
 /* Make this kiosk's key pair if it has none yet (first start, or `borne enrol` before it).
 ** Returns false with a line on stderr if the key cannot be read or kept. */

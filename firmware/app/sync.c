@@ -176,7 +176,7 @@ static void seat_answered(struct kiosk *k, struct seat_job *j)
         fprintf(stderr, "borne: seat refused by the server for %s: %s\n", req->session_id,
                 j->reply.reason);
     kiosk_register_now(k, req);
-    sync_worker_kick(k->sync);
+    kiosk_sync_now(k);
 }
 
 void kiosk_sync_event(struct kiosk *k, const SDL_Event *e)
@@ -189,11 +189,6 @@ void kiosk_sync_event(struct kiosk *k, const SDL_Event *e)
         free(j);
     }
     publish(k);
-}
-
-void kiosk_sync_changed(struct kiosk *k)
-{
-    sync_worker_kick(k->sync);
 }
 
 /* ---- commands -------------------------------------------------------------------------- */

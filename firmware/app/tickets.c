@@ -568,7 +568,7 @@ done:
                                       .err = err,
                                       .checkin = err == BORNE_OK ? &res : NULL});
     if (err == BORNE_OK && res.verdict == VERDICT_WELCOME)
-        kiosk_sync_changed(k); /* other doors learn of it sooner */
+        kiosk_sync_now(k); /* other doors learn of it sooner */
 }
 
 /* ---- reprint (staff, from the command line) ---------------------------------------------- */

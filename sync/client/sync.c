@@ -7,6 +7,7 @@
 #include "client/sync.h"
 
 #include <curl/curl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,15 @@ struct conn {
     const char *token; /* NULL for enrolment */
 };
 
-static void set_error(char *why, size_t cap, const char *fmt, const char *detail)
+__attribute__((format(printf, 3, 4))) static void set_error(char *why, size_t cap, const char *fmt,
+                                                            ...)
 {
-    if (why && cap)
-        snprintf(why, cap, fmt, detail);
+    if (!why || !cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, cap, fmt, ap);
+    va_end(ap);
 }
 
 /* Curl's failures in plain words, and the project's code for them. */
@@ -121,7 +127,7 @@ static enum borne_err post(struct conn *c, const char *path, const char *body, s
     while (base > 0 && c->url[base - 1] == '/')
         base--;
     if (snprintf(url, sizeof url, "%.*s%s", (int)base, c->url, path) >= (int)sizeof url) {
-        set_error(why, cap, "the server address is too long%s", "");
+        set_error(why, cap, "the server address is too long");
         return BORNE_ERR_INVALID;
     }
     h = curl_slist_append(headers, "Content-Type: application/json");
@@ -137,7 +143,7 @@ static enum borne_err post(struct conn *c, const char *path, const char *body, s
         h = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
     if (!h) {
         curl_slist_free_all(headers);
-        set_error(why, cap, "out of memory%s", "");
+        set_error(why, cap, "out of memory");
         return BORNE_ERR_NOMEM;
     }
     headers = h;
@@ -175,7 +181,7 @@ static enum borne_err post(struct conn *c, const char *path, const char *body, s
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, NULL);
     if (out->too_large) {
         reply_free(out);
-        set_error(why, cap, "the server's reply is too large%s", "");
+        set_error(why, cap, "the server's reply is too large");
         return BORNE_ERR_SERVER;
     }
     if (rc != CURLE_OK) {
@@ -204,12 +210,10 @@ static enum borne_err post(struct conn *c, const char *path, const char *body, s
                       detail);
     } else if (status >= 500) {
         err = BORNE_ERR_SERVER;
-        if (why && cap)
-            snprintf(why, cap, "the server has a problem (HTTP %ld, %s)", status, detail);
+        set_error(why, cap, "the server has a problem (HTTP %ld, %s)", status, detail);
     } else {
         err = BORNE_ERR_REFUSED;
-        if (why && cap)
-            snprintf(why, cap, "the server refused the request (HTTP %ld, %s)", status, detail);
+        set_error(why, cap, "the server refused the request (HTTP %ld, %s)", status, detail);
     }
     return err;
 }
@@ -253,11 +257,11 @@ enum borne_err sync_enrol(struct store *st, const struct sync_options *opt, cons
         message[0] = '\0';
     if (!st || !url || !code || strlen(url) >= STORE_SYNC_URL_MAX ||
         (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)) {
-        set_error(message, message_cap, "the server address must start with https:// %s", "");
+        set_error(message, message_cap, "the server address must start with https://");
         return BORNE_ERR_INVALID;
     }
     if (!code[0] || strlen(code) >= sizeof req.code) {
-        set_error(message, message_cap, "the enrolment code is empty or too long%s", "");
+        set_error(message, message_cap, "the enrolment code is empty or too long");
         return BORNE_ERR_INVALID;
     }
     enum borne_err err = store_device_key_get(st, store_device_id(st), pk, &revoked);
@@ -382,6 +386,8 @@ static enum borne_err push_all(struct store *st, struct conn *c, struct sync_sum
                 s->pushed++;
             }
         }
+        if (err == BORNE_OK && c->opt->progress)
+            c->opt->progress(c->opt->progress_ctx, SYNC_PUSHING, s->pushed + s->refused);
         if (rep.server_time > 0)
             s->server_time = rep.server_time;
         sync_push_reply_free(&rep);
@@ -466,6 +472,8 @@ static enum borne_err pull_all(struct store *st, struct conn *c, struct sync_sum
             s->pages++;
             s->pulled_tickets += (int)rep.n_tickets;
             s->pulled_sessions += (int)rep.n_sessions;
+            if (c->opt->progress)
+                c->opt->progress(c->opt->progress_ctx, SYNC_PULLING, s->pulled_tickets);
             if (rep.server_time > 0)
                 s->server_time = rep.server_time;
         }

@@ -33,6 +33,10 @@ struct sync_options {
     /* When not NULL and it becomes true, a request under way stops at once (the worker's
     ** stop). Set by the worker; callers leave it NULL. */
     const atomic_bool *cancel;
+    /* When not NULL, told after each pushed batch and each pulled page how far the cycle is:
+    ** its phase and the events pushed or tickets pulled so far. Set by the worker. */
+    void (*progress)(void *ctx, int phase, int done);
+    void *progress_ctx;
 };
 
 /* What a cycle did; the line `borne sync` prints is sync_summary_line(). */

@@ -59,13 +59,20 @@ static void notify(struct sync_worker *w)
         w->notify(w->ctx);
 }
 
-static void set_phase(struct sync_worker *w, bool running, enum sync_phase phase)
+static void set_phase(struct sync_worker *w, bool running, enum sync_phase phase, int progress)
 {
     pthread_mutex_lock(&w->lock);
     w->status.running = running;
     w->status.phase = phase;
+    w->status.progress = progress;
     pthread_mutex_unlock(&w->lock);
     notify(w);
+}
+
+/* sync_options.progress: a cycle's batches and pages, for the staff panel. */
+static void on_progress(void *ctx, int phase, int done)
+{
+    set_phase(ctx, true, (enum sync_phase)phase, done);
 }
 
 /* Wait until deadline (monotonic ms), a kick or stop. Returns false when stopping. */
@@ -107,7 +114,7 @@ static void *run(void *arg)
         struct sync_summary s;
         memset(&s, 0, sizeof s);
         if (st) {
-            set_phase(w, true, SYNC_PUSHING);
+            set_phase(w, true, SYNC_PUSHING, 0);
             sync_cycle(st, &w->opt, &s);
         } else {
             s.err = BORNE_ERR_CANT_OPEN;
@@ -165,6 +172,8 @@ enum borne_err sync_worker_start(const char *db_path, const struct sync_options 
         w->opt = *opt;
     atomic_init(&w->cancel, false);
     w->opt.cancel = &w->cancel;
+    w->opt.progress = on_progress;
+    w->opt.progress_ctx = w;
     w->interval_ms = interval_ms > 0 ? interval_ms : INTERVAL_DEFAULT_MS;
     w->notify = notify_fn;
     w->ctx = ctx;

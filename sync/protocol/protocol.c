@@ -11,18 +11,15 @@ static enum borne_err decode_flat(const char *body, size_t len, const struct sp_
                                   void *out, size_t size, char *why, size_t why_cap)
 {
     struct sp_ctx c = {why, why_cap};
-    if (!out)
-        return sp_fail(&c, "", NULL, "no place for the result (a bug)");
-    memset(out, 0, size);
     cJSON *root;
-    enum borne_err err = sp_parse_body(&c, body, len, &root);
+    enum borne_err err = sp_decode_begin(&c, out, size, body, len, &root);
     if (err == BORNE_OK) {
         err = sp_read_fields(&c, root, "", f, n, out);
         cJSON_Delete(root);
     }
-    if (err != BORNE_OK)
+    if (err != BORNE_OK && out)
         memset(out, 0, size);
-    else
+    else if (err == BORNE_OK)
         sp_ok(&c);
     return err;
 }
@@ -37,11 +34,7 @@ static enum borne_err encode_flat(const void *in, const struct sp_field *f, size
     if (!root)
         return BORNE_ERR_NOMEM;
     err = sp_write_fields(root, f, n, in);
-    if (err != BORNE_OK) {
-        cJSON_Delete(root);
-        return err;
-    }
-    return sp_finish(root, out, len);
+    return sp_finish(root, err, out, len);
 }
 
 /* ---- errors ------------------------------------------------------------------------------ */
@@ -154,22 +147,15 @@ enum borne_err sync_seat_reply_encode(const struct sync_seat_reply *r, char **ou
                                           N_OF(seat_allotment_fields), &r->allotment)
                         : BORNE_ERR_NOMEM;
     }
-    if (err != BORNE_OK) {
-        cJSON_Delete(root);
-        return err;
-    }
-    return sp_finish(root, out, len);
+    return sp_finish(root, err, out, len);
 }
 
 enum borne_err sync_seat_reply_decode(const char *body, size_t len, struct sync_seat_reply *out,
                                       char *why, size_t why_cap)
 {
     struct sp_ctx c = {why, why_cap};
-    if (!out)
-        return sp_fail(&c, "", NULL, "no place for the result (a bug)");
-    memset(out, 0, sizeof *out);
     cJSON *root;
-    enum borne_err err = sp_parse_body(&c, body, len, &root);
+    enum borne_err err = sp_decode_begin(&c, out, sizeof *out, body, len, &root);
     if (err != BORNE_OK)
         return err;
     const cJSON *allotment;

@@ -94,6 +94,10 @@ void sp_path(char *out, size_t cap, const char *path, const char *name, size_t i
 ** but white space after it, an object. On success *root is a tree the caller deletes. */
 enum borne_err sp_parse_body(struct sp_ctx *c, const char *body, size_t len, cJSON **root);
 
+/* The start of every decoder: refuse a NULL out, zero its size bytes, then sp_parse_body(). */
+enum borne_err sp_decode_begin(struct sp_ctx *c, void *out, size_t size, const char *body,
+                               size_t len, cJSON **root);
+
 /* The member name of obj, refusing a member given twice (JSON leaves that case open and parsers
 ** differ: cJSON keeps the first, PostgreSQL's jsonb the last; refusing is the only answer on
 ** which every reader agrees). *out is NULL for an absent optional member. */
@@ -127,9 +131,11 @@ enum borne_err sp_write_fields(cJSON *obj, const struct sp_field *f, size_t n, c
 enum borne_err sp_write_array(cJSON *obj, const char *name, const struct sp_field *f, size_t nf,
                               const void *items, size_t n, size_t elem_size, size_t max);
 
-/* Print root (then deleted, whatever happens) into *out and *len. BORNE_ERR_INVALID when the
-** text is over SYNC_BODY_MAX (the peer would refuse it), BORNE_ERR_NOMEM. */
-enum borne_err sp_finish(cJSON *root, char **out, size_t *len);
+/* The end of every encoder: with err (what building root gave) BORNE_OK, print root into *out
+** and *len; root is deleted whatever happens, and a failed err is returned as it is.
+** BORNE_ERR_INVALID when the text is over SYNC_BODY_MAX (the peer would refuse it),
+** BORNE_ERR_NOMEM. */
+enum borne_err sp_finish(cJSON *root, enum borne_err err, char **out, size_t *len);
 
 /* Clear an encoder's outputs and check its arguments. */
 enum borne_err sp_start(const void *in, char **out, size_t *len);

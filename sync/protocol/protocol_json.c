@@ -497,8 +497,22 @@ enum borne_err sp_start(const void *in, char **out, size_t *len)
     return in && out ? BORNE_OK : BORNE_ERR_INVALID;
 }
 
-enum borne_err sp_finish(cJSON *root, char **out, size_t *len)
+enum borne_err sp_decode_begin(struct sp_ctx *c, void *out, size_t size, const char *body,
+                               size_t len, cJSON **root)
 {
+    *root = NULL;
+    if (!out)
+        return sp_fail(c, "", NULL, "no place for the result (a bug)");
+    memset(out, 0, size);
+    return sp_parse_body(c, body, len, root);
+}
+
+enum borne_err sp_finish(cJSON *root, enum borne_err err, char **out, size_t *len)
+{
+    if (err != BORNE_OK) {
+        cJSON_Delete(root);
+        return err;
+    }
     /* Printed with cJSON's allocator, which is malloc as long as nobody installs hooks: the
     ** caller frees the text with free() as protocol.h says. */
     char *text = cJSON_PrintUnformatted(root);

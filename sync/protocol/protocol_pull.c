@@ -32,22 +32,15 @@ enum borne_err sync_pull_request_encode(const struct sync_pull_request *r, char 
     if (err == BORNE_OK)
         err = sp_write_array(root, "used", used_fields, N_OF(used_fields), r->used, r->n_used,
                              sizeof *r->used, SYNC_USED_MAX);
-    if (err != BORNE_OK) {
-        cJSON_Delete(root);
-        return err;
-    }
-    return sp_finish(root, out, len);
+    return sp_finish(root, err, out, len);
 }
 
 enum borne_err sync_pull_request_decode(const char *body, size_t len, struct sync_pull_request *out,
                                         char *why, size_t why_cap)
 {
     struct sp_ctx c = {why, why_cap};
-    if (!out)
-        return sp_fail(&c, "", NULL, "no place for the result (a bug)");
-    memset(out, 0, sizeof *out);
     cJSON *root;
-    enum borne_err err = sp_parse_body(&c, body, len, &root);
+    enum borne_err err = sp_decode_begin(&c, out, sizeof *out, body, len, &root);
     if (err != BORNE_OK)
         return err;
     void *used = NULL;
@@ -183,22 +176,15 @@ enum borne_err sync_pull_reply_encode(const struct sync_pull_reply *r, char **ou
     for (size_t a = 0; a < N_ARRAYS && err == BORNE_OK; a++)
         err = sp_write_array(root, arrays[a].name, arrays[a].fields, arrays[a].nf, items[a],
                              counts[a], arrays[a].elem_size, arrays[a].max);
-    if (err != BORNE_OK) {
-        cJSON_Delete(root);
-        return err;
-    }
-    return sp_finish(root, out, len);
+    return sp_finish(root, err, out, len);
 }
 
 enum borne_err sync_pull_reply_decode(const char *body, size_t len, struct sync_pull_reply *out,
                                       char *why, size_t why_cap)
 {
     struct sp_ctx c = {why, why_cap};
-    if (!out)
-        return sp_fail(&c, "", NULL, "no place for the result (a bug)");
-    memset(out, 0, sizeof *out);
     cJSON *root;
-    enum borne_err err = sp_parse_body(&c, body, len, &root);
+    enum borne_err err = sp_decode_begin(&c, out, sizeof *out, body, len, &root);
     if (err != BORNE_OK)
         return err;
     const cJSON *site;

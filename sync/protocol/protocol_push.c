@@ -111,11 +111,8 @@ enum borne_err sync_push_request_decode(const char *body, size_t len, struct syn
                                         char *why, size_t why_cap)
 {
     struct sp_ctx c = {why, why_cap};
-    if (!out)
-        return sp_fail(&c, "", NULL, "no place for the result (a bug)");
-    memset(out, 0, sizeof *out);
     cJSON *root;
-    enum borne_err err = sp_parse_body(&c, body, len, &root);
+    enum borne_err err = sp_decode_begin(&c, out, sizeof *out, body, len, &root);
     if (err != BORNE_OK)
         return err;
     const cJSON *events;
@@ -230,11 +227,7 @@ enum borne_err sync_push_request_encode(const char *device_id, const struct sync
     }
     for (size_t i = 0; i < n && err == BORNE_OK; i++)
         err = write_event(events, &rows[i]);
-    if (err != BORNE_OK) {
-        cJSON_Delete(root);
-        return err;
-    }
-    return sp_finish(root, out, len);
+    return sp_finish(root, err, out, len);
 }
 
 /* ---- results ----------------------------------------------------------------------------- */
@@ -264,22 +257,15 @@ enum borne_err sync_push_reply_encode(const struct sync_push_reply *r, char **ou
     if (err == BORNE_OK)
         err = sp_write_array(root, "results", result_fields, N_OF(result_fields), r->results,
                              r->n_results, sizeof *r->results, SYNC_PUSH_BATCH_MAX);
-    if (err != BORNE_OK) {
-        cJSON_Delete(root);
-        return err;
-    }
-    return sp_finish(root, out, len);
+    return sp_finish(root, err, out, len);
 }
 
 enum borne_err sync_push_reply_decode(const char *body, size_t len, struct sync_push_reply *out,
                                       char *why, size_t why_cap)
 {
     struct sp_ctx c = {why, why_cap};
-    if (!out)
-        return sp_fail(&c, "", NULL, "no place for the result (a bug)");
-    memset(out, 0, sizeof *out);
     cJSON *root;
-    enum borne_err err = sp_parse_body(&c, body, len, &root);
+    enum borne_err err = sp_decode_begin(&c, out, sizeof *out, body, len, &root);
     if (err != BORNE_OK)
         return err;
     void *results = NULL;
