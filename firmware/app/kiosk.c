@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock/clock.h"
 #include "core/text.h"
 #include "demo/demo.h"
 #include "platform/platform.h"
@@ -31,7 +32,16 @@ void kiosk_options_default(struct kiosk_options *o)
 
 int64_t kiosk_mono_ms(const struct kiosk *k)
 {
-    return k->virtual_clock ? k->virt_ms : platform_mono_ms();
+    return k->virtual_clock ? k->virt_ms : clock_mono_ms();
+}
+
+/* When an input event happened. On a kiosk, SDL's stamp: events may wait in the queue while
+** the loop is busy, and a burst of keys must not look faster than it was typed. Under a replay,
+** the replay's clock: the script's events happen when the script says, whatever the machine's
+** load, so that a replay gives the same result every time. */
+static int64_t event_ms(const struct kiosk *k, const SDL_Event *e)
+{
+    return k->virtual_clock ? k->virt_ms : platform_event_ms(e->common.timestamp);
 }
 
 /* The wall clock. A kiosk reads the system's at every tick, so that a clock set by NTP after
@@ -40,7 +50,7 @@ int64_t kiosk_mono_ms(const struct kiosk *k)
 static int64_t wall_now(const struct kiosk *k)
 {
     if (!k->virtual_clock && !k->opt.fixed_now)
-        return platform_wall_s();
+        return clock_wall_s();
     return k->wall_at_start + (kiosk_mono_ms(k) - k->mono_at_start) / 1000;
 }
 
@@ -48,7 +58,7 @@ static int64_t wall_now(const struct kiosk *k)
 ** --now run a clock of their own, which is always right. */
 bool kiosk_clock_unsure(const struct kiosk *k)
 {
-    return !k->opt.fixed_now && !k->virtual_clock && !platform_clock_synced();
+    return !k->opt.fixed_now && !k->virtual_clock && !clock_wall_synced();
 }
 
 /* --- effects: the only place where the state's wishes meet the store --------------------- */
@@ -199,13 +209,14 @@ void kiosk_draw(struct kiosk *k)
     k->drawn_version = k->state->version;
     k->need_draw = false;
     if (k->frames == 1 && k->opt.bench_first_frame)
-        printf("first frame: %.1f ms after process start\n", platform_ms_since_process_start());
+        printf("first frame: %.1f ms after process start\n", clock_ms_since_process_start());
 }
 
 /* --- input -------------------------------------------------------------------------------- */
 
-static void press(struct kiosk *k, int x, int y)
+static void press(struct kiosk *k, int x, int y, int64_t now_ms)
 {
+    k->burst.seen = false; /* a touch between two keys: they are not one burst */
     k->ui.pressing = true;
     k->ui.px = x;
     k->ui.py = y;
@@ -215,24 +226,22 @@ static void press(struct kiosk *k, int x, int y)
     /* The staff corner: no widget, nothing drawn; the reducer times the hold. */
     if (k->state->screen == SCREEN_HOME && x < STAFF_CORNER_PX && y < STAFF_CORNER_PX) {
         k->corner_held = true;
-        kiosk_dispatch(
-            k, (struct action){.kind = ACT_STAFF_HOLD, .arg = 1, .now_ms = kiosk_mono_ms(k)});
+        kiosk_dispatch(k, (struct action){.kind = ACT_STAFF_HOLD, .arg = 1, .now_ms = now_ms});
     }
 }
 
-/* The finger on the staff corner is lifted (arg 0) or lost (-1). */
-static void corner_up(struct kiosk *k, int arg)
+/* The finger on the staff corner is lifted (arg 0) or lost (-1), at now_ms. */
+static void corner_up(struct kiosk *k, int arg, int64_t now_ms)
 {
     if (!k->corner_held)
         return;
     k->corner_held = false;
-    kiosk_dispatch(k,
-                   (struct action){.kind = ACT_STAFF_HOLD, .arg = arg, .now_ms = kiosk_mono_ms(k)});
+    kiosk_dispatch(k, (struct action){.kind = ACT_STAFF_HOLD, .arg = arg, .now_ms = now_ms});
 }
 
-static void release(struct kiosk *k, int x, int y)
+static void release(struct kiosk *k, int x, int y, int64_t now_ms)
 {
-    corner_up(k, 0);
+    corner_up(k, 0, now_ms);
     k->ui.releasing = true;
     k->ui.px = x;
     k->ui.py = y;
@@ -256,16 +265,18 @@ static size_t field_chars(const struct app_state *s)
     return s->screen == SCREEN_CODE ? strlen(s->code) : utf8_length(s->form.value[s->form.focus]);
 }
 
-/* A key down while a text field has the focus: watch for a scanner's burst. On its Enter, the
-** characters the burst typed are erased again and the Enter goes no further (returns true):
-** a ticket is not a name, and a scan must not submit the form. */
-static bool burst_swallows(struct kiosk *k, const SDL_KeyboardEvent *key)
+/* A key down at now_ms (the event's time) while a text field has the focus: watch for a
+** scanner's burst. On its Enter, the characters the burst typed are erased again and the Enter
+** goes no further (returns true): a ticket is not a name, and a scan must not submit the form. */
+static bool burst_swallows(struct kiosk *k, const SDL_KeyboardEvent *key, int64_t now_ms)
 {
     if (key->repeat)
         return false;
     bool enter = key->keysym.sym == SDLK_RETURN || key->keysym.sym == SDLK_KP_ENTER;
-    bool fast = key->timestamp - k->burst.last < BURST_GAP_MS;
-    k->burst.last = key->timestamp;
+    /* The first key of all has no predecessor: it starts a run, it is not part of one. */
+    bool fast = k->burst.seen && now_ms - k->burst.last_ms < BURST_GAP_MS;
+    k->burst.last_ms = now_ms;
+    k->burst.seen = true;
     if (!fast) {
         k->burst.fast = 0;
         k->burst.start_len = field_chars(k->state); /* before this key's text arrives */
@@ -280,12 +291,13 @@ static bool burst_swallows(struct kiosk *k, const SDL_KeyboardEvent *key)
     fprintf(stderr, "borne: a scan (%d keys) while a text field had the focus: ignored\n",
             k->burst.fast + 1);
     k->burst.fast = 0;
+    k->burst.seen = false; /* the next key starts a run of its own */
     return true;
 }
 
 static void handle_event(struct kiosk *k, const SDL_Event *e)
 {
-    int64_t now_ms = kiosk_mono_ms(k);
+    int64_t now_ms = event_ms(k, e);
     int w, h;
     SDL_GetRendererOutputSize(k->sdl, &w, &h);
     switch (e->type) {
@@ -297,7 +309,7 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
             e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
             k->need_draw = true;
         if (e->window.event == SDL_WINDOWEVENT_FOCUS_LOST) {
-            corner_up(k, -1);
+            corner_up(k, -1, now_ms);
             k->touching = false; /* no release will come */
             k->ui.pressed_id[0] = '\0';
             k->need_draw = true;
@@ -312,13 +324,13 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         k->touching = true;
         k->finger = e->tfinger.fingerId;
         kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
-        press(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h));
+        press(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h), now_ms);
         return;
     case SDL_FINGERUP:
         if (!k->touching || e->tfinger.fingerId != k->finger)
             return;
         k->touching = false;
-        release(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h));
+        release(k, (int)(e->tfinger.x * w), (int)(e->tfinger.y * h), now_ms);
         return;
     case SDL_MOUSEBUTTONDOWN:
         /* A press while a mouse press is pending means its release was lost: start afresh. */
@@ -328,14 +340,14 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         k->touching = true;
         k->finger = -1;
         kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
-        press(k, e->button.x, e->button.y);
+        press(k, e->button.x, e->button.y, now_ms);
         return;
     case SDL_MOUSEBUTTONUP:
         if (e->button.which == SDL_TOUCH_MOUSEID || e->button.button != SDL_BUTTON_LEFT ||
             !k->touching || k->finger != -1)
             return;
         k->touching = false;
-        release(k, e->button.x, e->button.y);
+        release(k, e->button.x, e->button.y, now_ms);
         return;
     case SDL_TEXTINPUT:
         /* A physical keyboard (a desktop, staff's USB keyboard) types into the form. */
@@ -347,12 +359,12 @@ static void handle_event(struct kiosk *k, const SDL_Event *e)
         kiosk_dispatch(k, (struct action){.kind = ACT_TOUCH, .now_ms = now_ms});
         /* Outside text fields, keys are a scanner seen as a keyboard (or nothing). */
         if (k->state->screen != SCREEN_FORM && k->state->screen != SCREEN_CODE) {
-            kiosk_scan_key(k, &e->key);
+            kiosk_scan_key(k, &e->key, now_ms);
             if (e->key.keysym.sym == SDLK_ESCAPE)
                 kiosk_dispatch(k, (struct action){.kind = ACT_BACK});
             return;
         }
-        if (burst_swallows(k, &e->key))
+        if (burst_swallows(k, &e->key, now_ms))
             return;
         switch (e->key.keysym.sym) {
         case SDLK_BACKSPACE:
@@ -514,7 +526,7 @@ int kiosk_run(const struct kiosk_options *opts)
 
     k->virtual_clock = opts->replay_path != NULL;
     k->mono_at_start = kiosk_mono_ms(k);
-    k->wall_at_start = opts->fixed_now ? opts->fixed_now : platform_wall_s();
+    k->wall_at_start = opts->fixed_now ? opts->fixed_now : clock_wall_s();
 
     if (!load_translations(k))
         goto out;
@@ -556,14 +568,14 @@ int kiosk_run(const struct kiosk_options *opts)
         rc = 0;
         goto out;
     }
-    int64_t started = platform_mono_ms();
+    int64_t started = clock_mono_ms();
     while (!k->quit) {
         /* Nothing due: sleep until an event (SIGTERM arrives as SDL_QUIT and wakes us), or a
          ** minute, to notice the wall clock being set. A wake-up that changes nothing draws
          ** nothing. */
         int wait_ms = 60 * 1000;
         if (opts->exit_after_ms) {
-            int64_t left = opts->exit_after_ms - (platform_mono_ms() - started);
+            int64_t left = opts->exit_after_ms - (clock_mono_ms() - started);
             if (left <= 0)
                 break;
             wait_ms = (int)left;

@@ -54,7 +54,8 @@ struct kiosk {
     /* A scanner seen as a keyboard while a text field has the focus: its keys arrive a few ms
     ** apart, far faster than anybody types. The burst is undone and its Enter swallowed. */
     struct {
-        Uint32 last;      /* SDL timestamp of the last key down */
+        bool seen;        /* a key down came before: last_ms is set */
+        int64_t last_ms;  /* when the last key down happened (the event's time) */
         int fast;         /* keys in a row that came faster than a person types */
         size_t start_len; /* characters in the field when the run began */
     } burst;
@@ -97,8 +98,8 @@ enum borne_err kiosk_ticket_prepare(struct kiosk *k, struct registration_request
 void kiosk_worker_event(struct kiosk *k, const SDL_Event *e);
 /* Hand a scan to the loop as a scanner device's reader thread does (replays). */
 void kiosk_post_scan(struct kiosk *k, const char *code);
-/* A key press outside text fields: a scanner seen as a keyboard. */
-void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key);
+/* A key press outside text fields, at now_ms (the event's time): a scanner seen as a keyboard. */
+void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key, int64_t now_ms);
 
 /* Print ticket CODE again (staff), logged as a reprint; returns the exit code. Needs k->st,
 ** k->tr and k->printer; no window. */

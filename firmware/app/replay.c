@@ -19,7 +19,9 @@
 **   type-repeat N TEXT    TEXT typed N times
 **   key NAME              one key press by SDL key name (Return, Backspace, Escape, Tab)
 **   scan PAYLOAD          a keyboard-mode scanner seen by SDL as a keyboard: key presses by
-**                         position (US layout, Shift for capitals), then Return
+**                         position (US layout, Shift for capitals), then Return, all at
+**                         the same instant of the replay's clock
+**   scan-gap MS PAYLOAD   the same keys MS milliseconds apart (over 35 ms: a person typing)
 **   scan-device PAYLOAD   a scan from a scanner device (evdev, serial), as its reader thread
 **                         hands it over
 **   scan-file PATH [alter N]   scan-device with the first line of PATH (e.g. what zbarimg
@@ -33,7 +35,8 @@
 **                         (benchmarks: figures, never a pass/fail)
 **   wait-print            let the printer worker finish its jobs (real time, at most 20 s)
 **   wait-printer          wait for the printer's first status report (real time, at most 20 s)
-**   wait-scan evdev|serial   wait for a scan from that scanner device (real time, 20 s)
+**   wait-scan evdev|serial   wait for the next scan from that scanner device not taken by an
+**                         earlier wait-scan, even if it came already (real time, 20 s)
 **   wait MS               MS milliseconds pass
 **   hold X Y MS           a finger down at pixel (X, Y), MS milliseconds pass, then it is lifted
 **                         (the staff corner is the start screen's top-left 96 x 96 pixels)
@@ -77,6 +80,7 @@
 
 #include "app/kiosk_int.h"
 #include "core/text.h"
+#include "clock/clock.h"
 #include "platform/platform.h"
 
 #define REPLAY_SAVED_MAX 8
@@ -91,6 +95,7 @@ struct replay {
         struct ticket t;
     } saved[REPLAY_SAVED_MAX];
     int n_saved;
+    unsigned scans_taken[2]; /* scans from the evdev and serial readers that wait-scan took */
 };
 
 static void fail(struct replay *r, const char *fmt, const char *a, const char *b)
@@ -311,10 +316,9 @@ static void bench_taps(struct replay *r, const char *args)
             fail(r, "no widget '%s' on this screen%s", id[i % 2], "");
             break;
         }
-        Uint64 t0 = SDL_GetPerformanceCounter();
+        double t0 = clock_bench_ms();
         tap(r->k, rc.x + rc.w / 2, rc.y + rc.h / 2);
-        ms[i] = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
-                (double)SDL_GetPerformanceFrequency();
+        ms[i] = clock_bench_ms() - t0;
     }
     if (r->failures == 0) {
         qsort(ms, (size_t)n, sizeof *ms, cmp_double);
@@ -381,11 +385,13 @@ static void screen_text(const struct draw_list *dl, char *out, size_t cap)
 /* A keyboard-mode scanner as SDL sees it: key presses by position, Shift for capitals. The
 ** scan decoder reads positions, so the system's layout (AZERTY on a French kiosk) does not
 ** matter; the text events SDL would add are ignored outside text fields anyway. */
-static void scan_keys(struct kiosk *k, const char *s)
+static void scan_keys(struct kiosk *k, const char *s, int gap_ms)
 {
     static const char shifted_punct[] = ":";
     for (const char *p = s; *p; p++) {
         char c = *p;
+        if (p != s && gap_ms > 0)
+            advance(k, gap_ms);
         SDL_Event e;
         memset(&e, 0, sizeof e);
         e.type = SDL_KEYDOWN;
@@ -422,6 +428,8 @@ static void scan_keys(struct kiosk *k, const char *s)
         SDL_PushEvent(&t);
         kiosk_pump(k, 0);
     }
+    if (gap_ms > 0)
+        advance(k, gap_ms);
     SDL_Event e;
     memset(&e, 0, sizeof e);
     e.type = SDL_KEYDOWN;
@@ -446,11 +454,10 @@ static void bench_scans(struct replay *r, const char *path)
     }
     while (n < 2000 && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        Uint64 t0 = SDL_GetPerformanceCounter();
+        double t0 = clock_bench_ms();
         kiosk_post_scan(r->k, line);
         kiosk_pump(r->k, 0); /* handles the scan, checks it in, draws the verdict */
-        ms[n++] = (double)(SDL_GetPerformanceCounter() - t0) * 1000.0 /
-                  (double)SDL_GetPerformanceFrequency();
+        ms[n++] = clock_bench_ms() - t0;
         welcome += r->k->state->screen == SCREEN_VERDICT &&
                    r->k->state->verdict.verdict == VERDICT_WELCOME;
         kiosk_dispatch(r->k, (struct action){.kind = ACT_HOME});
@@ -508,15 +515,15 @@ static bool on_screen(const struct kiosk *k, const void *arg)
 static bool scanned(const struct kiosk *k, const void *arg)
 {
     const struct wait_scan *w = arg;
-    return k->scans_from[w->source] != w->before;
+    return k->scans_from[w->source] > w->before;
 }
 
 /* Pump the loop until done(k, arg), at most 20 s; false if it never came. */
 static bool wait_real(struct kiosk *k, bool (*done)(const struct kiosk *, const void *),
                       const void *arg)
 {
-    int64_t start = platform_mono_ms();
-    while (!done(k, arg) && platform_mono_ms() - start < 20000)
+    int64_t start = clock_mono_ms();
+    while (!done(k, arg) && clock_mono_ms() - start < 20000)
         kiosk_pump(k, 50);
     return done(k, arg);
 }
@@ -837,7 +844,16 @@ static void run_line(struct replay *r, char *line)
             key(k, code);
     } else if (strcmp(cmd, "scan") == 0) {
         unescape(rest ? rest : "", text, sizeof text);
-        scan_keys(k, text);
+        scan_keys(k, text, 0);
+    } else if (strcmp(cmd, "scan-gap") == 0) {
+        char *what = rest ? strchr(rest, ' ') : NULL;
+        int gap = rest ? atoi(rest) : 0;
+        if (!what || gap <= 0)
+            fail(r, "scan-gap needs MS PAYLOAD%s%s", "", "");
+        else {
+            unescape(what + 1, text, sizeof text);
+            scan_keys(k, text, gap);
+        }
     } else if (strcmp(cmd, "scan-device") == 0) {
         unescape(rest ? rest : "", text, sizeof text);
         kiosk_post_scan(k, text);
@@ -858,9 +874,12 @@ static void run_line(struct replay *r, char *line)
         }
     } else if (strcmp(cmd, "wait-scan") == 0) {
         int src = rest && strcmp(rest, "serial") == 0 ? 1 : 0;
-        unsigned before = k->scans_from[src];
-        if (!wait_real(k, scanned, &(struct wait_scan){src, before}))
+        /* The scan may have come already, while the lines before ran: wait-scan takes the
+        ** scans in turn, whenever each arrived, so the result never depends on that race. */
+        if (!wait_real(k, scanned, &(struct wait_scan){src, r->scans_taken[src]}))
             fail(r, "no scan from the %s scanner in 20 s%s", src ? "serial" : "evdev", "");
+        else
+            r->scans_taken[src]++;
     } else if (strcmp(cmd, "bench-scans") == 0) {
         bench_scans(r, rest ? rest : "");
     } else if (strcmp(cmd, "wait-print") == 0 || strcmp(cmd, "wait-printer") == 0) {

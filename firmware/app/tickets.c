@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock/clock.h"
 #include "core/text.h"
 #include "escpos/codepage.h"
 #include "escpos/escpos.h"
@@ -443,7 +443,7 @@ void kiosk_worker_event(struct kiosk *k, const SDL_Event *e)
     free(m);
 }
 
-void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key)
+void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key, int64_t now_ms)
 {
     char code[SCAN_MAX];
     const char *why = NULL;
@@ -456,8 +456,8 @@ void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key)
         shift = !shift;
     /* SDL's scancodes are USB HID usage ids: the key's position, whatever the system layout,
     ** which is what a scanner means. */
-    enum scan_result r = scan_keys_feed_hid(&k->keys, (int)key->keysym.scancode, shift,
-                                            kiosk_mono_ms(k), code, &why);
+    enum scan_result r =
+        scan_keys_feed_hid(&k->keys, (int)key->keysym.scancode, shift, now_ms, code, &why);
     if (r == SCAN_DONE)
         kiosk_dispatch(k, (struct action){.kind = ACT_SCAN, .text = code});
     else if (r == SCAN_DROPPED)
@@ -579,7 +579,7 @@ int kiosk_reprint(struct kiosk *k, const char *typed_code)
     struct ticket t;
     struct escpos_buf b;
     struct printer_status ps;
-    int64_t job = 0, now = (int64_t)time(NULL);
+    int64_t job = 0, now = k->opt.fixed_now ? k->opt.fixed_now : clock_wall_s();
     if (!ticket_short_code_parse(typed_code, code, sizeof code)) {
         fprintf(stderr, "borne: %s is not a ticket code (9 characters, check character)\n",
                 typed_code);
@@ -608,7 +608,7 @@ int kiosk_reprint(struct kiosk *k, const char *typed_code)
     if (err == BORNE_OK) {
         err = printer_send(&k->printer, b.data, b.len, PRINTER_JOB_TIMEOUT_MS, &ps);
         store_print_job_set(k->st, job, err == BORNE_OK ? PRINT_DONE : PRINT_FAILED, ps.detail,
-                            (int64_t)time(NULL));
+                            k->opt.fixed_now ? now : clock_wall_s());
     }
     escpos_buf_deinit(&b);
     if (err != BORNE_OK) {

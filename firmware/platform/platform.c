@@ -1,10 +1,11 @@
 /* Window, hints and clocks. See platform.h. */
 #include "platform/platform.h"
 
+#include "clock/clock.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,52 +58,13 @@ void platform_window_close(SDL_Window *win, SDL_Renderer *ren)
     SDL_Quit();
 }
 
-int64_t platform_mono_ms(void)
+int64_t platform_event_ms(Uint32 timestamp)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t platform_wall_s(void)
-{
-    return (int64_t)time(NULL);
-}
-
-bool platform_clock_synced(void)
-{
-    struct timex tx;
-    memset(&tx, 0, sizeof tx);
-    int state = adjtimex(&tx);
-    return state != -1 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
-}
-
-double platform_ms_since_process_start(void)
-{
-    /* Field 22 of /proc/self/stat is the start time in clock ticks since boot; the comm field
-    ** (2) may hold spaces, so count fields from the last ')'. */
-    char buf[1024];
-    FILE *f = fopen("/proc/self/stat", "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return -1;
-    unsigned long long start = 0;
-    int field = 2;
-    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
-        if (++field == 22) {
-            start = strtoull(tok, NULL, 10);
-            break;
-        }
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    double now_ms = ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-    return now_ms - (double)start * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+    /* SDL stamps an event with SDL_GetTicks() when it queues it; the same distance back from
+    ** now on the monotonic clock is when it happened. Unsigned arithmetic survives the 49-day
+    ** wrap of a Uint32. */
+    Uint32 age = SDL_GetTicks() - timestamp;
+    return clock_mono_ms() - (int64_t)age;
 }
 
 bool platform_parse_local_time(const char *s, int64_t *out)

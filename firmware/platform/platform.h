@@ -2,7 +2,7 @@
 **
 ** The renderer choice decides most of the memory budget (DESIGN.md): Borne asks SDL for its
 ** software renderer unless told otherwise, which on a Pi and under Xvfb costs a few MiB where
-** OpenGL through Mesa's software rasteriser costs tens. */
+** OpenGL through Mesa's software rasteriser costs tens. The clocks are in clock/clock.h. */
 #ifndef BORNE_PLATFORM_H
 #define BORNE_PLATFORM_H
 
@@ -28,18 +28,10 @@ enum borne_err platform_window_open(const struct window_options *opt, SDL_Window
 /* Destroy what platform_window_open() made and quit SDL; NULLs are accepted. */
 void platform_window_close(SDL_Window *win, SDL_Renderer *ren);
 
-/* Monotonic milliseconds (never jumps when the wall clock is set). */
-int64_t platform_mono_ms(void);
-
-/* Wall clock, Unix seconds. */
-int64_t platform_wall_s(void);
-
-/* Whether the kernel says the system clock is synchronised (NTP), from adjtimex(2). A Pi has
-** no battery clock: until this is true, the date may be days off. */
-bool platform_clock_synced(void);
-
-/* Milliseconds since this process was started by the kernel (for start-up benchmarks). */
-double platform_ms_since_process_start(void);
+/* When an input event happened, on clock_mono_ms()'s clock, from the SDL timestamp it carries:
+** the time a timing rule (a scanner's burst, a long press) must use, rather than the moment
+** the loop got round to it. */
+int64_t platform_event_ms(Uint32 timestamp);
 
 /* Parse "YYYY-MM-DDTHH:MM" as local time into Unix seconds; false if malformed. */
 bool platform_parse_local_time(const char *s, int64_t *out);

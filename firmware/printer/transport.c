@@ -12,6 +12,7 @@
 ** sent, avoids the reset that close() sends when unread bytes are pending, which would throw
 ** away the tail of a job still in the send queue. */
 #include "printer/printer.h"
+#include "clock/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,16 +35,9 @@
 
 /* ---- time and text ------------------------------------------------------------------------ */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int ms_left(int64_t deadline)
 {
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - clock_mono_ms();
     if (left <= 0)
         return 0;
     return left > INT_MAX ? INT_MAX : (int)left;
@@ -577,7 +571,7 @@ enum borne_err printer_query(const struct printer_uri *u, int timeout_ms,
     describe(u, name, sizeof name);
     if (timeout_ms <= 0)
         timeout_ms = PRINTER_CONNECT_TIMEOUT_MS + PRINTER_STATUS_TIMEOUT_MS;
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = clock_mono_ms() + timeout_ms;
 
     if (u->kind == PRINTER_NONE) {
         set_status(out, PRINTER_DISABLED, "no printer configured");
@@ -597,7 +591,7 @@ enum borne_err printer_query(const struct printer_uri *u, int timeout_ms,
     ask_status(&l, deadline, &a);
     sigpipe_unblock(&g, a.link_err == EPIPE);
     /* Nothing of ours is left to deliver: no need to wait for the printer's close. */
-    link_close(&l, now_ms(), false);
+    link_close(&l, clock_mono_ms(), false);
 
     if (a.link_err)
         set_status(out, PRINTER_OFFLINE, "%s: connection lost while asking status: %s", name,
@@ -632,7 +626,7 @@ static enum borne_err link_send(const struct printer_uri *u, const char *name, c
     bool abort_job = false; /* part of the job may be queued: reset rather than close */
     sigpipe_block(&g);
 
-    ask_status(&l, earliest(now_ms() + t->status_ms, deadline), &first);
+    ask_status(&l, earliest(clock_mono_ms() + t->status_ms, deadline), &first);
     if (first.link_err) {
         e = first.link_err;
         set_status(out, PRINTER_OFFLINE,
@@ -677,7 +671,7 @@ static enum borne_err link_send(const struct printer_uri *u, const char *name, c
     result = BORNE_OK;
 
     if (first.state != PRINTER_UNKNOWN) {
-        ask_status(&l, earliest(now_ms() + t->status_ms, deadline), &last);
+        ask_status(&l, earliest(clock_mono_ms() + t->status_ms, deadline), &last);
         if (last.link_err) {
             e = last.link_err;
             result = BORNE_ERR_IO;
@@ -699,7 +693,7 @@ static enum borne_err link_send(const struct printer_uri *u, const char *name, c
 done:
     sigpipe_unblock(&g, e == EPIPE);
     {
-        int reset = link_close(&l, earliest(now_ms() + t->status_ms, deadline), abort_job);
+        int reset = link_close(&l, earliest(clock_mono_ms() + t->status_ms, deadline), abort_job);
         if (reset && result == BORNE_OK) {
             result = BORNE_ERR_IO;
             set_status(out, PRINTER_OFFLINE,
@@ -728,7 +722,7 @@ enum borne_err printer_send_with(const struct printer_uri *u, const uint8_t *byt
     }
     fill_timeouts(timeouts, &t);
     describe(u, name, sizeof name);
-    int64_t start = now_ms();
+    int64_t start = clock_mono_ms();
 
     switch (u->kind) {
     case PRINTER_NONE:

@@ -4,6 +4,7 @@
 ** A closed source (never opened, or lost) sets the poll timeout to its next try, so the thread
 ** sleeps until a byte, a retry or the order to stop: no polling loop while all is quiet. */
 #include "scanner/scanner.h"
+#include "clock/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,13 +58,6 @@ struct scanner {
     struct source src[2];
     int n_src;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 __attribute__((format(printf, 2, 3))) static void say(struct scanner *s, const char *fmt, ...)
 {
@@ -228,7 +222,7 @@ static bool read_some(struct scanner *s, struct source *src, uint8_t *buf, size_
             return true;
         /* EOF (a FIFO's writer left, a hung-up tty), ENODEV (evdev unplugged), EIO (tty
         ** unplugged, pty master closed), or anything else: close and try again later. */
-        lost(s, src, *got == 0 ? "end of file" : strerror(errno), mono_ms());
+        lost(s, src, *got == 0 ? "end of file" : strerror(errno), clock_mono_ms());
         return false;
     }
 }
@@ -238,7 +232,7 @@ static bool read_some(struct scanner *s, struct source *src, uint8_t *buf, size_
 static void hung_up(struct scanner *s, struct source *src, int n_reads, bool hup)
 {
     if (n_reads == 0 && hup)
-        lost(s, src, "hung up", mono_ms());
+        lost(s, src, "hung up", clock_mono_ms());
 }
 
 static void read_evdev(struct scanner *s, struct source *src, bool hup)
@@ -254,7 +248,7 @@ static void read_evdev(struct scanner *s, struct source *src, bool hup)
             hung_up(s, src, n, hup);
             return;
         }
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         size_t have = src->pend_len + (size_t)got, off = 0;
         while (have - off >= sizeof(struct input_event)) {
             struct input_event ev;
@@ -282,7 +276,7 @@ static void read_serial(struct scanner *s, struct source *src, bool hup)
             hung_up(s, src, n, hup);
             return;
         }
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         size_t off = 0;
         while (off < (size_t)got) {
             enum scan_result r;
@@ -302,7 +296,7 @@ static void *reader_main(void *arg)
         int nfds = 1, timeout = -1;
         pfd[0] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
         polled[0] = NULL;
-        int64_t now = mono_ms();
+        int64_t now = clock_mono_ms();
         for (int i = 0; i < s->n_src; i++) {
             struct source *src = &s->src[i];
             if (src->fd < 0 && now >= src->retry_at_ms)

@@ -5,6 +5,7 @@
 ** decoded by the protocol codec, which checks each member; a reply that makes no sense ends
 ** the cycle with BORNE_ERR_SERVER and changes nothing in the store. */
 #include "client/sync.h"
+#include "clock/clock.h"
 
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -315,13 +316,6 @@ enum borne_err sync_enrol(struct store *st, const struct sync_options *opt, cons
 
 /* ---- the cycle ------------------------------------------------------------------------- */
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Push every waiting event, batch after batch. */
 static enum borne_err push_all(struct store *st, struct conn *c, struct sync_summary *s,
                                int64_t now)
@@ -493,7 +487,7 @@ enum borne_err sync_cycle(struct store *st, const struct sync_options *opt,
     struct store_sync_state state;
     struct conn c;
     memset(out, 0, sizeof *out);
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_wall_s();
     enum borne_err err = store_sync_state_get(st, &state);
     if (err != BORNE_OK) {
         snprintf(out->error, sizeof out->error, "the sync state cannot be read (%s)",
@@ -508,13 +502,13 @@ enum borne_err sync_cycle(struct store *st, const struct sync_options *opt,
     if (err == BORNE_OK) {
         /* Upload before download: a pull never brings back a state older than what this kiosk
         ** has recorded and not yet sent. */
-        int64_t t0 = mono_ms();
+        int64_t t0 = clock_mono_ms();
         err = push_all(st, &c, out, now);
-        int64_t t1 = mono_ms();
+        int64_t t1 = clock_mono_ms();
         out->push_ms = t1 - t0;
         if (err == BORNE_OK) {
             err = pull_all(st, &c, out, now);
-            out->pull_ms = mono_ms() - t1;
+            out->pull_ms = clock_mono_ms() - t1;
         }
         conn_close(&c);
     }

@@ -7,8 +7,13 @@
 ** once when asked) and publishes what staff need to see.
 **
 ** TLS: certificates are always verified (the system's CA store, or ca_file); pinned_key, when
-** set ("sha256//base64..."), also pins the server's public key. A plain http:// URL is
-** accepted for tests on loopback and for a server behind a local reverse proxy. */
+** set ("sha256//base64..."), also pins the server's public key. A certificate refused ends the
+** call with BORNE_ERR_CERT_EXPIRED (it has expired) or BORNE_ERR_CERT_UNTRUSTED (any other
+** reason: unknown authority, another host's name, not the pinned key), the reason in words.
+** A plain http:// URL is accepted only to this machine (127.0.0.0/8, ::1, localhost: tests, a
+** reverse proxy on the kiosk itself), unless allow_insecure_http says so: the token and the
+** visitors' names would cross the network in clear. Anything else is refused with
+** BORNE_ERR_INVALID before any connection. */
 #ifndef BORNE_SYNC_CLIENT_H
 #define BORNE_SYNC_CLIENT_H
 
@@ -27,6 +32,7 @@
 struct sync_options {
     char ca_file[SYNC_PATH_MAX];    /* "" : the system's CA store */
     char pinned_key[SYNC_PATH_MAX]; /* "" : no pinning; else CURLOPT_PINNEDPUBLICKEY's value */
+    bool allow_insecure_http;       /* plain http:// to another machine than this one */
     long connect_timeout_ms;        /* 0: 5 000 */
     long timeout_ms;                /* 0: 30 000, for a whole request */
     long seat_timeout_ms;           /* 0: 2 000, for a seat request */
@@ -57,7 +63,8 @@ struct sync_summary {
 ** e.g. "https://sync.example.org"), sending this kiosk's device id and public key; the token,
 ** site and URL are kept in the store. label: how the kiosk is listed ("" allowed).
 ** message gets a sentence for the operator either way. Errors: BORNE_ERR_INVALID (bad URL or
-** code), BORNE_ERR_NETWORK, BORNE_ERR_REFUSED (code used, expired or unknown; device exists),
+** code, plain http to another machine), BORNE_ERR_NETWORK, BORNE_ERR_CERT_UNTRUSTED,
+** BORNE_ERR_CERT_EXPIRED, BORNE_ERR_REFUSED (code used, expired or unknown; device exists),
 ** BORNE_ERR_SERVER, store errors. */
 enum borne_err sync_enrol(struct store *st, const struct sync_options *opt, const char *url,
                           const char *code, const char *label, char *message, size_t message_cap);
@@ -118,6 +125,14 @@ typedef void (*sync_notify_fn)(void *ctx);
 enum borne_err sync_worker_start(const char *db_path, const struct sync_options *opt,
                                  long interval_ms, sync_notify_fn notify, void *ctx,
                                  struct sync_worker **out);
+
+/* The worker's schedule, pure so that it can be tested without a clock or a thread: how long
+** to wait after a cycle that ended with err before the next one. After a success, interval_ms
+** (0: 3 minutes); after BORNE_ERR_UNAUTHORIZED (not enrolled, revoked), 5 minutes; after any
+** other failure a backoff of 5 s doubling up to 5 min, ±20 % by random (any 32 bits). The
+** backoff reached is carried from one call to the next in *backoff_ms (start at 0; a success
+** sets it back to 0). */
+long sync_next_delay_ms(enum borne_err err, long interval_ms, long *backoff_ms, uint32_t random);
 
 /* Ask for a cycle as soon as possible (after a registration, a check-in, the staff button).
 ** Several requests while a cycle runs make one more cycle, not several. */

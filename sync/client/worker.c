@@ -7,6 +7,7 @@
 ** coming back together do not all knock at the same second. A kick during a backoff starts a
 ** cycle at once: staff pressing "sync now" expect it to try. */
 #include "client/sync.h"
+#include "clock/clock.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -36,21 +37,31 @@ struct sync_worker {
     void *ctx;
 };
 
-static int64_t mono_ms(void)
+long sync_next_delay_ms(enum borne_err err, long interval_ms, long *backoff_ms, uint32_t random)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (err == BORNE_OK) {
+        *backoff_ms = 0;
+        return interval_ms > 0 ? interval_ms : INTERVAL_DEFAULT_MS;
+    }
+    /* Not enrolled, or revoked: only staff can change that; look again now and then. */
+    if (err == BORNE_ERR_UNAUTHORIZED)
+        return BACKOFF_MAX_MS;
+    long b = *backoff_ms > 0 ? *backoff_ms * 2 : BACKOFF_FIRST_MS;
+    if (b > BACKOFF_MAX_MS)
+        b = BACKOFF_MAX_MS;
+    *backoff_ms = b;
+    /* ±20 %: a centre's kiosks coming back together do not all knock at the same second. */
+    long span = b / 5;
+    return b - span + (long)(random % (uint32_t)(2 * span + 1));
 }
 
-/* A delay of base ms ±20 %. */
-static long jitter(long base)
+/* 32 random bits for the jitter; the clock's low bits if the kernel has none to give. */
+static uint32_t jitter_bits(void)
 {
     uint32_t r = 0;
     if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
-        r = (uint32_t)mono_ms();
-    long span = base / 5;
-    return base - span + (long)(r % (uint32_t)(2 * span + 1));
+        r = (uint32_t)clock_mono_ms();
+    return r;
 }
 
 static void notify(struct sync_worker *w)
@@ -81,17 +92,10 @@ static bool wait_until(struct sync_worker *w, int64_t deadline)
     pthread_mutex_lock(&w->lock);
     w->status.next_at = deadline;
     while (!w->stop && !w->kicked) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - clock_mono_ms();
         if (left <= 0)
             break;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += left / 1000;
-        ts.tv_nsec += (left % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = clock_mono_deadline(left);
         pthread_cond_timedwait(&w->wake, &w->lock, &ts);
     }
     w->kicked = false;
@@ -137,20 +141,8 @@ static void *run(void *arg)
         pthread_mutex_unlock(&w->lock);
         notify(w);
 
-        long delay;
-        if (s.err == BORNE_OK) {
-            backoff = 0;
-            delay = w->interval_ms;
-        } else if (s.err == BORNE_ERR_UNAUTHORIZED) {
-            /* Not enrolled, or revoked: only staff can change that; look again now and then. */
-            delay = BACKOFF_MAX_MS;
-        } else {
-            backoff = backoff ? backoff * 2 : BACKOFF_FIRST_MS;
-            if (backoff > BACKOFF_MAX_MS)
-                backoff = BACKOFF_MAX_MS;
-            delay = jitter(backoff);
-        }
-        if (!wait_until(w, mono_ms() + delay))
+        long delay = sync_next_delay_ms(s.err, w->interval_ms, &backoff, jitter_bits());
+        if (!wait_until(w, clock_mono_ms() + delay))
             break;
     }
     store_close(st);
@@ -174,7 +166,7 @@ enum borne_err sync_worker_start(const char *db_path, const struct sync_options 
     w->opt.cancel = &w->cancel;
     w->opt.progress = on_progress;
     w->opt.progress_ctx = w;
-    w->interval_ms = interval_ms > 0 ? interval_ms : INTERVAL_DEFAULT_MS;
+    w->interval_ms = interval_ms;
     w->notify = notify_fn;
     w->ctx = ctx;
     w->status.enrolled = true; /* until a cycle says otherwise */

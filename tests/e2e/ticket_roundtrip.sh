@@ -88,22 +88,26 @@ REPLAY
 # positions, as the kernel writes them; the kiosk's own key map must get every digit right
 # whatever the system layout) through a FIFO, and a serial scanner through a pty. Both read
 # the ticket exactly: "already checked in", not "damaged".
+# One channel per run: two scans arriving together would race for the same verdict screen.
 mkfifo "$tmp/kbd"
 "$tools/scanner_feed" evdev "$tmp/kbd" "$payload" &
+feeder=$!
+devices() { # devices NAME SOURCE ARGS...: one run that waits for a scan from SOURCE
+  local name=$1 source=$2
+  shift 2
+  printf 'wait-scan %s\nexpect verdict already\nexpect checkins demo-0-cv-1 1\n' "$source" \
+    >"$tmp/$name.replay"
+  "$borne" --replay "$tmp/$name.replay" --db "$tmp/borne.db" --windowed 1280x800 \
+    --now 2026-11-23T14:20 --printer none "$@" 2>&1 | tee "$tmp/$name.log" |
+    grep -E '^(replay|borne: scan)|\.replay:[0-9]+:' || true
+  grep -q "all expectations met" "$tmp/$name.log" ||
+    { tail -20 "$tmp/$name.log" >&2; echo "e2e: the $source scanner failed" >&2; exit 1; }
+}
+devices evdev evdev --scanner-evdev "$tmp/kbd"
+wait "$feeder"
 "$tools/scanner_feed" serial "$tmp/tty.link" "$payload" &
+feeder=$!
 for _ in $(seq 100); do [ -s "$tmp/tty.link" ] && break; sleep 0.1; done
-cat >"$tmp/devices.replay" <<REPLAY
-wait-scan evdev
-expect verdict already
-expect checkins demo-0-cv-1 1
-press verdict:ok
-wait-scan serial
-expect verdict already
-expect checkins demo-0-cv-1 1
-REPLAY
-"$borne" --replay "$tmp/devices.replay" --db "$tmp/borne.db" --windowed 1280x800 \
-  --now 2026-11-23T14:20 --printer none --scanner-evdev "$tmp/kbd" \
-  --scanner-serial "$(head -n1 "$tmp/tty.link")" 2>&1 | tee "$tmp/devices.log" | grep -E '^(replay|borne: scan)'
-grep -q "all expectations met" "$tmp/devices.log" || { echo "e2e: the scanner devices failed" >&2; exit 1; }
+devices serial serial --scanner-serial "$(head -n1 "$tmp/tty.link")"
 wait
 echo "e2e: register, print, read back, scan (window keys, evdev, serial): all as expected"
