@@ -12,6 +12,7 @@
 #include "scanner/scanner.h"
 #include "render/render.h"
 #include "store/store.h"
+#include "ticket/payload.h"
 #include "ui/ui.h"
 
 struct kiosk {
@@ -96,6 +97,13 @@ void kiosk_print(struct kiosk *k);
 enum borne_err kiosk_ticket_prepare(struct kiosk *k, struct registration_request *req);
 /* A worker's SDL event (print report, status, scan): turn it into actions. */
 void kiosk_worker_event(struct kiosk *k, const SDL_Event *e);
+/* Verify a scanned payload against the device keys in st and, if it is a ticket to judge,
+** fill req's claim (ids, waiting-list mark, device_revoked). Returns the payload's status:
+** PAYLOAD_OK and PAYLOAD_REVOKED_KEY go on to store_checkin(), which decides; any other
+** status is the verdict "not valid". *claim holds what the payload said, for the log. Shared
+** by the door and by tests/tools/kiosk_sim. */
+enum payload_status kiosk_checkin_claim(struct store *st, const char *text,
+                                        struct checkin_request *req, struct ticket_claim *claim);
 /* Hand a scan to the loop as a scanner device's reader thread does (replays). */
 void kiosk_post_scan(struct kiosk *k, const char *code);
 /* A key press outside text fields, at now_ms (the event's time): a scanner seen as a keyboard. */

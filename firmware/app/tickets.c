@@ -300,6 +300,12 @@ enum borne_err kiosk_ticket_prepare(struct kiosk *k, struct registration_request
     memcpy(c.session_id, req->session_id, sizeof c.session_id);
     snprintf(c.device_id, sizeof c.device_id, "%s", store_device_id(k->st));
     err = ticket_payload_sign(&c, k->secret_key, req->payload, sizeof req->payload);
+    /* The store decides whether the visitor gets a seat: the ticket for the other outcome is
+    ** signed too, so that whichever it keeps says what it is. */
+    c.waitlist = true;
+    if (err == BORNE_OK && req->seat_mode == REGISTRATION_SEAT_ESCROW && req->waitlist_ok)
+        err = ticket_payload_sign(&c, k->secret_key, req->payload_waitlist,
+                                  sizeof req->payload_waitlist);
     req->print = k->pw != NULL;
     req->checkin_opens_before_s = k->state->checkin_window.opens_before_s;
     req->checkin_closes_after_s = k->state->checkin_window.closes_after_s;
@@ -468,8 +474,24 @@ void kiosk_scan_key(struct kiosk *k, const SDL_KeyboardEvent *key, int64_t now_m
 
 static bool key_lookup(void *ctx, const char *device_id, uint8_t public_key[32], bool *revoked)
 {
-    struct kiosk *k = ctx;
-    return store_device_key_get(k->st, device_id, public_key, revoked) == BORNE_OK;
+    return store_device_key_get(ctx, device_id, public_key, revoked) == BORNE_OK;
+}
+
+enum payload_status kiosk_checkin_claim(struct store *st, const char *text,
+                                        struct checkin_request *req, struct ticket_claim *claim)
+{
+    enum payload_status ps = ticket_payload_verify(text, strlen(text), key_lookup, st, claim);
+    /* A revoked device's genuine ticket may still be good: the store knows whether the server
+    ** received it before the revocation. */
+    req->device_revoked = ps == PAYLOAD_REVOKED_KEY;
+    if (ps != PAYLOAD_OK && ps != PAYLOAD_REVOKED_KEY)
+        return ps;
+    memcpy(req->ticket_id, claim->ticket_id, sizeof req->ticket_id);
+    memcpy(req->session_id, claim->session_id, sizeof req->session_id);
+    memcpy(req->device_id, claim->device_id, sizeof req->device_id);
+    req->waitlist = claim->waitlist;
+    req->short_code[0] = '\0';
+    return ps;
 }
 
 static enum invalid_reason reason_of(enum payload_status st)
@@ -497,17 +519,13 @@ static bool verify(struct kiosk *k, const char *text, struct checkin_request *re
                    struct checkin_result *res)
 {
     struct ticket_claim c;
-    enum payload_status ps = ticket_payload_verify(text, strlen(text), key_lookup, k, &c);
-    if (ps != PAYLOAD_OK) {
+    enum payload_status ps = kiosk_checkin_claim(k->st, text, req, &c);
+    if (ps != PAYLOAD_OK && ps != PAYLOAD_REVOKED_KEY) {
         res->verdict = VERDICT_INVALID;
         res->reason = reason_of(ps);
         memcpy(res->ticket_id, c.ticket_id, sizeof res->ticket_id);
         return false;
     }
-    memcpy(req->ticket_id, c.ticket_id, sizeof req->ticket_id);
-    memcpy(req->session_id, c.session_id, sizeof req->session_id);
-    memcpy(req->device_id, c.device_id, sizeof req->device_id);
-    req->short_code[0] = '\0';
     return true;
 }
 

@@ -79,7 +79,10 @@ struct registration_request {
     /* The ticket, recorded in the same transaction ("" ticket_id: none, as in early tests). */
     char ticket_id[BORNE_ID_MAX];
     char payload[BORNE_PAYLOAD_MAX]; /* signed by this kiosk (firmware/ticket/payload.h) */
-    bool print;                      /* queue a print job for it in the print log */
+    /* The same ticket signed with the waiting-list mark, needed when waitlist_ok: the store
+    ** decides the status inside its transaction and keeps the payload that says it. */
+    char payload_waitlist[BORNE_PAYLOAD_MAX];
+    bool print; /* queue a print job for it in the print log */
     /* A visitor who registers once the door is open for the session is checked in at once,
     ** with these ids (see core/checkin.h for the window). */
     char checkin_id[BORNE_ID_MAX];

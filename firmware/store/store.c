@@ -837,7 +837,20 @@ static enum borne_err check_request(struct store *st, const struct registration_
         return store_fail(st, BORNE_ERR_INVALID, "register: a ticket field is not terminated");
     if (req->ticket_id[0] && (!req->payload[0] || !req->checkin_id[0] || !req->checkin_event_id[0]))
         return store_fail(st, BORNE_ERR_INVALID, "register: a ticket needs its payload and ids");
+    /* A ticket that may go on the waiting list must be able to say so under its signature: a
+    ** door that has not synced it would otherwise let its holder in. */
+    if (!FIELD_OK(req->payload_waitlist) ||
+        (req->ticket_id[0] && req->seat_mode == REGISTRATION_SEAT_ESCROW && req->waitlist_ok &&
+         !req->payload_waitlist[0]))
+        return store_fail(st, BORNE_ERR_INVALID,
+                          "register: a ticket that may be on the waiting list needs its marked "
+                          "payload");
     return BORNE_OK;
+}
+
+const char *store_ticket_payload_for(const struct registration_request *req, bool waitlist)
+{
+    return waitlist && req->payload_waitlist[0] ? req->payload_waitlist : req->payload;
 }
 
 /* Parameters ?1..?10 shared by STMT_REGISTRATION_INSERT and STMT_OUTBOX_INSERT. */
@@ -1062,7 +1075,8 @@ enum borne_err store_register(struct store *st, const struct registration_reques
     if (rc == SQLITE_OK)
         rc = bind_text_or_null(stmt, 12, req->ticket_id);
     if (rc == SQLITE_OK)
-        rc = bind_text_or_null(stmt, 13, req->payload);
+        rc = bind_text_or_null(stmt, 13,
+                               store_ticket_payload_for(req, status == REGISTRATION_WAITLIST));
     if (rc == SQLITE_OK)
         rc = store_bind_text(stmt, 14, sync_registration_status_name(status));
     if (rc == SQLITE_OK)

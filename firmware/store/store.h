@@ -156,13 +156,26 @@ struct checkin_request {
     char event_id[BORNE_ID_MAX];   /* caller; used only when the verdict is welcome */
     int64_t now;
     struct checkin_window window;
+    /* What the verified payload says beyond its ids. waitlist: issued on the waiting list
+    ** (B2's signed mark); it decides only while this kiosk holds no record of the ticket, since
+    ** a synced record knows whether a seat came free since. device_revoked: the signature is
+    ** genuine but the issuing device was revoked; then only a ticket the server received before
+    ** the revocation passes (see store_checkin()). */
+    bool waitlist;
+    bool device_revoked;
 };
 
 /* Decide the verdict for a ticket and, when it is welcome, record the check-in with its outbox
 ** event ("checkin.created") in one transaction. BORNE_OK whenever a verdict was reached (not
 ** valid included: an unknown code, an unknown session); *out then holds it, with the session
 ** and the holder's first name when known. Any other result is a storage failure: nothing was
-** recorded, and *out is zeroed. */
+** recorded, and *out is zeroed.
+**
+** A ticket of a revoked device (req->device_revoked) is judged like any other only if this
+** kiosk holds its record from the server: the time the kiosk trusts is the server's receive
+** time, and the server refuses a revoked device's pushes, so every such record was received
+** before the revocation. A ticket the server never received is refused (INVALID_REVOKED_KEY)
+** whatever it claims: its device time and sequence are signed by the revoked key itself. */
 enum borne_err store_checkin(struct store *st, const struct checkin_request *req,
                              struct checkin_result *out);
 

@@ -91,6 +91,10 @@ enum borne_err store_next_seq(struct store *st, const char *what, int64_t *seq);
 /* Record a new registration's ticket (on the waiting list or not), its print job and, if the door
  *is open, its check-in,
  ** inside store_register()'s transaction; fills out's ticket fields. */
+/* The payload the ticket of req keeps: the one with the waiting-list mark when the
+** registration went on the waiting list and the kiosk signed one, else req->payload. */
+const char *store_ticket_payload_for(const struct registration_request *req, bool waitlist);
+
 enum borne_err store_register_ticket(struct store *st, const struct registration_request *req,
                                      int64_t seq, bool waitlist, struct registration *out);
 

@@ -287,7 +287,7 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
 {
     static const char what[] = "checkin";
     struct ticket t;
-    bool found = false;
+    bool found = false, on_record = true;
     int64_t cancelled = 0, first = 0;
     enum borne_err err;
 
@@ -317,11 +317,14 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
     } else {
         err = ticket_where(st, what, "SELECT " TICKET_COLUMNS "WHERE id = ?1", req->ticket_id, &t);
         if (err == BORNE_ERR_NOT_FOUND) {
-            /* Issued elsewhere and not synced yet: the verified payload is the ticket. */
+            /* Issued elsewhere and not synced yet: the verified payload is the ticket, its
+            ** waiting-list mark included. */
             memset(&t, 0, sizeof t);
             memcpy(t.id, req->ticket_id, sizeof t.id);
             memcpy(t.session_id, req->session_id, sizeof t.session_id);
             memcpy(t.device_id, req->device_id, sizeof t.device_id);
+            t.waitlist = req->waitlist;
+            on_record = false;
             err = BORNE_OK;
         } else if (err == BORNE_OK && (strcmp(t.session_id, req->session_id) != 0 ||
                                        strcmp(t.device_id, req->device_id) != 0)) {
@@ -334,6 +337,13 @@ enum borne_err store_checkin(struct store *st, const struct checkin_request *req
     if (err != BORNE_OK)
         goto cleanup;
     memcpy(out->ticket_id, t.id, sizeof out->ticket_id);
+    /* A revoked device's ticket passes only on the server's word (see store.h): a record of
+    ** another device's ticket here came from a pull. */
+    if (req->device_revoked && (!on_record || strcmp(t.device_id, st->device_id) == 0)) {
+        out->verdict = VERDICT_INVALID;
+        out->reason = INVALID_REVOKED_KEY;
+        goto cleanup;
+    }
     memcpy(out->first_name, t.first_name, sizeof out->first_name);
 
     err = session_lookup(st, what, t.session_id, &out->session, &found);
@@ -398,8 +408,9 @@ enum borne_err store_register_ticket(struct store *st, const struct registration
         "first_name, issued_at, waitlist) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         "ttttttti"
         "i",
-        req->ticket_id, req->registration_id, req->session_id, st->device_id, req->payload,
-        req->short_code, req->first_name, req->now, (int64_t)(waitlist ? 1 : 0));
+        req->ticket_id, req->registration_id, req->session_id, st->device_id,
+        store_ticket_payload_for(req, waitlist), req->short_code, req->first_name, req->now,
+        (int64_t)(waitlist ? 1 : 0));
     if (err == BORNE_OK)
         err = store_finish(st, stmt, what);
     if (err != BORNE_OK)

@@ -10,9 +10,14 @@
 
 #include <sodium.h>
 
-#define PREFIX_LEN 2 /* "B1" */
-#define DOMAIN "borne-ticket-v1"
-#define DOMAIN_LEN (sizeof DOMAIN - 1)
+#define PREFIX_LEN 2 /* "B1", "B2" */
+/* One domain string per version, of one length: a B1 signature never passes as a B2 one. */
+#define DOMAIN_V1 "borne-ticket-v1"
+#define DOMAIN_V2 "borne-ticket-v2"
+#define DOMAIN_LEN (sizeof DOMAIN_V1 - 1)
+_Static_assert(sizeof DOMAIN_V1 == sizeof DOMAIN_V2, "domain strings of one length");
+#define FLAG_WAITLIST 0x01     /* B2: issued on the waiting list */
+#define FLAGS_V2 FLAG_WAITLIST /* the flags a B2 reader knows; any other bit is refused */
 
 #define UUID_BYTES 16
 #define UUID_TEXT_LEN 36
@@ -190,11 +195,11 @@ static size_t session_len(const char field[BORNE_ID_MAX])
 
 /* --- payloads --------------------------------------------------------------------------------- */
 
-/* The message a signature covers: the domain string, then the body up to the signature.
-** Returns its length; msg must hold DOMAIN_LEN + BODY_MAX bytes. */
-static size_t signed_message(const uint8_t *body, size_t unsigned_len, uint8_t *msg)
+/* The message a signature covers: the version's domain string, then the body up to the
+** signature. Returns its length; msg must hold DOMAIN_LEN + BODY_MAX bytes. */
+static size_t signed_message(int version, const uint8_t *body, size_t unsigned_len, uint8_t *msg)
 {
-    memcpy(msg, DOMAIN, DOMAIN_LEN);
+    memcpy(msg, version == 1 ? DOMAIN_V1 : DOMAIN_V2, DOMAIN_LEN);
     memcpy(msg + DOMAIN_LEN, body, unsigned_len);
     return DOMAIN_LEN + unsigned_len;
 }
@@ -220,7 +225,7 @@ enum borne_err ticket_payload_sign(const struct ticket_claim *c, const uint8_t s
     if (slen == 0 || !uuid_parse(c->ticket_id, body + OFF_TICKET) ||
         !uuid_parse(c->device_id, body + OFF_DEVICE))
         return BORNE_ERR_INVALID;
-    body[OFF_FLAGS] = 0;
+    body[OFF_FLAGS] = c->waitlist ? FLAG_WAITLIST : 0;
     body[OFF_SESSION_LEN] = (uint8_t)slen;
     memcpy(body + OFF_SESSION, c->session_id, slen);
     size_t unsigned_len = OFF_SESSION + slen, body_len = unsigned_len + SIG_LEN;
@@ -230,7 +235,7 @@ enum borne_err ticket_payload_sign(const struct ticket_claim *c, const uint8_t s
     if (sodium_init() < 0)
         return BORNE_ERR_INTERNAL;
 
-    size_t mlen = signed_message(body, unsigned_len, msg);
+    size_t mlen = signed_message(2, body, unsigned_len, msg);
     if (crypto_sign_detached(body + unsigned_len, NULL, msg, mlen, secret_key) != 0)
         return BORNE_ERR_INTERNAL;
     /* A secret key whose seed and public halves disagree (a damaged key file) signs without
@@ -240,29 +245,31 @@ enum borne_err ticket_payload_sign(const struct ticket_claim *c, const uint8_t s
         return BORNE_ERR_INVALID;
 
     out[0] = 'B';
-    out[1] = '1';
+    out[1] = '2';
     b32_encode(body, body_len, out + PREFIX_LEN);
     out[text_len] = '\0';
     return BORNE_OK;
 }
 
 /* The structure check shared by parse and verify: on PAYLOAD_OK, body holds the decoded body
-** (*body_len bytes) and *out the claim; otherwise *out is zeroed. */
+** (*body_len bytes) and *out the claim, out->version its version; otherwise *out is zeroed. */
 static enum payload_status parse_body(const char *text, size_t len, uint8_t body[BODY_MAX],
                                       size_t *body_len, struct ticket_claim *out)
 {
     memset(out, 0, sizeof *out);
     if (!ticket_payload_looks_like(text, len))
         return PAYLOAD_MALFORMED;
-    if (text[1] != '1')
+    if (text[1] != '1' && text[1] != '2')
         return PAYLOAD_BAD_VERSION;
+    int version = text[1] - '0';
     if (len < TEXT_MIN || len > TEXT_MAX)
         return PAYLOAD_MALFORMED;
     size_t n;
     if (!b32_decode(text + PREFIX_LEN, len - PREFIX_LEN, body, BODY_MAX, &n))
         return PAYLOAD_MALFORMED;
-    /* Flags are reserved: a reader of B1 cannot know what a set bit would change. */
-    if (body[OFF_FLAGS] != 0)
+    /* B1's flags are reserved, and so are B2's unknown bits: a reader cannot know what a set
+    ** bit it does not know would change. */
+    if ((body[OFF_FLAGS] & ~(version == 1 ? 0 : FLAGS_V2)) != 0)
         return PAYLOAD_MALFORMED;
     size_t slen = body[OFF_SESSION_LEN];
     if (slen < 1 || slen > SESSION_MAX || n != OFF_SESSION + slen + SIG_LEN)
@@ -275,6 +282,8 @@ static enum payload_status parse_body(const char *text, size_t len, uint8_t body
     uuid_format(body + OFF_DEVICE, out->device_id);
     memcpy(out->session_id, body + OFF_SESSION, slen);
     out->session_id[slen] = '\0';
+    out->waitlist = (body[OFF_FLAGS] & FLAG_WAITLIST) != 0;
+    out->version = version;
     *body_len = n;
     return PAYLOAD_OK;
 }
@@ -307,7 +316,7 @@ enum payload_status ticket_payload_verify(const char *text, size_t len, ticket_k
     if (!lookup || !lookup(ctx, out->device_id, pk, &revoked))
         return PAYLOAD_UNKNOWN_KEY;
     size_t unsigned_len = body_len - SIG_LEN;
-    size_t mlen = signed_message(body, unsigned_len, msg);
+    size_t mlen = signed_message(out->version, body, unsigned_len, msg);
     if (crypto_sign_verify_detached(body + unsigned_len, msg, mlen, pk) != 0)
         return PAYLOAD_BAD_SIGNATURE;
     /* Revocation is told only for a genuine signature: a forgery naming a revoked device is a

@@ -2,16 +2,22 @@
 **
 ** A ticket must verify offline on any kiosk (DESIGN.md, "Tickets verify offline"), so the QR
 ** holds the claim itself, signed with the issuing device's Ed25519 key (libsodium); every kiosk
-** holds every device's public key. The text is "B1" then the RFC 4648 base32 (no padding) of a
+** holds every device's public key. The text is "B2" then the RFC 4648 base32 (no padding) of a
 ** binary body:
 **
 **     offset  size  field
-**     0       1     flags, reserved: 0 (a reader of B1 refuses anything else)
+**     0       1     flags: bit 0 set = issued on the waiting list; other bits 0 (refused else)
 **     1       16    ticket id, the 16 bytes of its UUID
 **     17      16    issuing device id, the 16 bytes of its UUID
 **     33      1     n, the length of the session id, 1..39
 **     34      n     session id, printable ASCII 0x21..0x7E
-**     34+n    64    Ed25519 signature of "borne-ticket-v1" followed by bytes 0 .. 34+n-1
+**     34+n    64    Ed25519 signature of "borne-ticket-v2" followed by bytes 0 .. 34+n-1
+**
+** "B1", the first version, has the same body with all flags 0 and "borne-ticket-v1" as the
+** domain string; kiosks still read it (tickets printed before B2), and sign only B2. The waiting
+** list mark is signed so that a kiosk that has not synced a ticket yet still knows it bought
+** no seat: it sends the visitor to the desk, never "welcome". The mark says what the ticket
+** was when printed; once synced, the record (the server may have confirmed it since) decides.
 **
 ** Why this shape: upper-case letters and digits are what QR's alphanumeric mode encodes
 ** densely, and what a keyboard-wedge scanner types most reliably (no punctuation, whose keys
@@ -39,13 +45,15 @@
 #define TICKET_PAYLOAD_MAX 256 /* bytes incl. NUL; must hold the longest payload (222 chars) */
 #define TICKET_PUBLIC_KEY_TEXT_MAX 45 /* base64 of 32 bytes with padding: 44 chars + NUL */
 
-/* What a ticket says: all three are NUL-terminated. ticket_id and device_id are UUIDs in their
-** canonical text form (36 characters, lower-case hex); session_id is 1..39 bytes of printable
-** ASCII without space. */
+/* What a ticket says: the three ids are NUL-terminated. ticket_id and device_id are UUIDs in
+** their canonical text form (36 characters, lower-case hex); session_id is 1..39 bytes of
+** printable ASCII without space. */
 struct ticket_claim {
     char ticket_id[BORNE_ID_MAX];
     char session_id[BORNE_ID_MAX];
     char device_id[BORNE_ID_MAX];
+    bool waitlist; /* issued on the waiting list (B2's flag; always false in a B1 ticket) */
+    int version;   /* read: 1 or 2, the payload's version; ignored by ticket_payload_sign() */
 };
 
 /* Why a scanned text was or was not accepted as a ticket. Explicit values: they are logged. */
@@ -68,7 +76,8 @@ typedef bool (*ticket_key_lookup_fn)(void *ctx, const char *device_id, uint8_t p
                                      bool *revoked);
 
 /* Signs claim c with secret_key (a libsodium Ed25519 secret key: seed then public key) and
-** writes the payload text, NUL-terminated, into out (cap bytes; TICKET_PAYLOAD_MAX always
+** writes the payload text (always the newest version, B2), NUL-terminated, into out (cap bytes;
+*TICKET_PAYLOAD_MAX always
 ** suffices). The signature is checked against the public half of secret_key before the text is
 ** returned, so a damaged key file gives an error here instead of tickets no kiosk accepts.
 ** The secret key is only read, never copied or logged.

@@ -45,7 +45,7 @@ done
 zbarimg --raw -q "$tmp/qr.png" >"$tmp/payload.txt" 2>"$tmp/zbar.log"
 payload=$(head -n1 "$tmp/payload.txt")
 echo "e2e: zbarimg read a payload of ${#payload} characters: ${payload:0:12}..."
-[[ $payload =~ ^B1[A-Z2-7]+$ ]] || { echo "e2e: not a ticket payload: $payload" >&2; exit 1; }
+[[ $payload =~ ^B2[A-Z2-7]+$ ]] || { echo "e2e: not a ticket payload: $payload" >&2; exit 1; }
 # The code printed under the QR is the one of the registration.
 code=$(sqlite3 "$tmp/borne.db" "SELECT short_code FROM tickets")
 grep -qF "${code:0:4}-${code:4}" "$tmp/ticket.txt" || { echo "e2e: code $code not printed" >&2; exit 1; }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Several kiosks, one borne-server, one PostgreSQL: enrolment, seats never oversold online and
-# offline, the waiting list, a ticket from kiosk A checked in at kiosk B (after B's sync, and
-# while B is offline), the same ticket at two offline doors (both kept, the second flagged).
+# offline, the waiting list (its signed mark sends a visitor to the desk at a door that has not
+# synced the ticket), a ticket from kiosk A checked in at kiosk B (after B's sync, and while B is
+# offline), the same ticket at two offline doors (both kept, the second flagged), revocation
+# (tickets the server received before it still check in, later ones do not).
 #
 #   sync_kiosks.sh BORNE TOOLS_DIR BORNE_SERVER
 set -euo pipefail
@@ -92,6 +94,19 @@ check "both check-ins kept on the server" 2 \
 check "the second one flagged" 1 \
   "$(sql "SELECT count(*) FROM checkins WHERE ticket_id = '$ticket' AND flagged")"
 
+# --- a waiting-list ticket is never welcome at a door that has not synced it -----------------
+# s-soon is full: A, offline, can only put Jade on the waiting list. The mark is in the signed
+# payload, so B, which has not synced since, sends her to the desk instead of letting her in.
+w=$("$SIM" register "$DIR/A.db" s-soon Jade Moreau --offline)
+check "offline at A, s-soon full: the waiting list" waitlist "${w%% *}"
+w_payload=$(echo "$w" | cut -d' ' -f4)
+check "the ticket says so under its signature (B2)" B2 "${w_payload:0:2}"
+check "A's waiting-list ticket at B's door, B not synced since" "waiting list" \
+  "$("$SIM" checkin "$DIR/B.db" "$w_payload")"
+check "and nothing recorded at B" 0 \
+  "$(local_sql B "SELECT count(*) FROM checkins WHERE ticket_id = '$(echo "$w" | cut -d' ' -f3)'")"
+c3_payload=$(echo "$r3" | cut -d' ' -f4) # C's confirmed s-soon ticket, pushed and pulled by now
+
 # --- offline: each kiosk spends its allotment, then the waiting list ---------------------------
 # s-tomorrow: capacity 4, allotment 1 per kiosk: A, B and C each hold one seat in escrow.
 for k in A B C; do "$BORNE" sync --db "$DIR/$k.db" >/dev/null; done
@@ -143,7 +158,11 @@ check "B knows the ticket is cancelled" 1 \
   "$(local_sql B "SELECT status FROM tickets WHERE id = '${tick[1]}'")"
 
 # --- revocation -----------------------------------------------------------------------------
+# The kiosk trusts the server's receive time: a revoked kiosk's ticket that the server received
+# before the revocation (A holds its record from a pull) still checks in; one issued after it
+# (C, offline, does not know it is revoked) is refused, whatever its signature says.
 dev_c=$(local_sql C "SELECT value FROM meta WHERE key = 'device_id'")
+after=$("$SIM" register "$DIR/C.db" s-soon Malo Garnier --offline || true)
 "$SERVER" revoke "$dev_c" --db "$BORNE_PG" >/dev/null
 set +e
 out=$("$BORNE" sync --db "$DIR/C.db" 2>&1)
@@ -152,9 +171,15 @@ set -e
 check "a revoked kiosk's sync fails" 1 "$rc"
 check "and says why" yes "$(echo "$out" | grep -q 'revoked' && echo yes || echo no)"
 "$BORNE" sync --db "$DIR/A.db" >/dev/null
-c_payload=$(local_sql C "SELECT payload FROM tickets WHERE device_id = '$dev_c' LIMIT 1")
-check "A refuses the revoked kiosk's tickets" "invalid:revoked device key" \
-  "$("$SIM" checkin "$DIR/A.db" "$c_payload")"
+check "A knows C is revoked" 1 \
+  "$(local_sql A "SELECT revoked_at IS NOT NULL FROM device_keys WHERE device_id = '$dev_c'")"
+check "C's ticket received before the revocation checks in at A" welcome \
+  "$("$SIM" checkin "$DIR/A.db" "$c3_payload")"
+after_payload=$(echo "$after" | cut -d' ' -f4)
+check "C's ticket the server never received is refused at A" "invalid:issuing device revoked" \
+  "$("$SIM" checkin "$DIR/A.db" "$after_payload")"
+check "the server never had it" 0 \
+  "$(sql "SELECT count(*) FROM tickets WHERE id = '$(echo "$after" | cut -d' ' -f3)'")"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

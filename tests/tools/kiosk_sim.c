@@ -79,6 +79,9 @@ static int do_register(struct store *st, const char *session, const char *first,
         memcpy(c.session_id, req.session_id, sizeof c.session_id);
         snprintf(c.device_id, sizeof c.device_id, "%s", store_device_id(st));
         err = ticket_payload_sign(&c, sk, req.payload, sizeof req.payload);
+        c.waitlist = true; /* the ticket if the store puts the visitor on the waiting list */
+        if (err == BORNE_OK && req.waitlist_ok)
+            err = ticket_payload_sign(&c, sk, req.payload_waitlist, sizeof req.payload_waitlist);
     }
     explicit_bzero(sk, sizeof sk);
     if (err == BORNE_OK)
@@ -94,13 +97,9 @@ static int do_register(struct store *st, const char *session, const char *first,
     if (err != BORNE_OK)
         return fail(borne_err_str(err), st);
     printf("%s %s %s %s\n", reg.status == REGISTRATION_WAITLIST ? "waitlist" : "confirmed",
-           reg.short_code, reg.ticket_id, req.payload);
+           reg.short_code, reg.ticket_id,
+           reg.status == REGISTRATION_WAITLIST ? req.payload_waitlist : req.payload);
     return 0;
-}
-
-static bool lookup(void *ctx, const char *device_id, uint8_t pk[32], bool *revoked)
-{
-    return store_device_key_get(ctx, device_id, pk, revoked) == BORNE_OK;
 }
 
 static int do_checkin(struct store *st, const char *payload)
@@ -109,14 +108,12 @@ static int do_checkin(struct store *st, const char *payload)
     struct checkin_result res;
     struct ticket_claim c;
     memset(&req, 0, sizeof req);
-    enum payload_status ps = ticket_payload_verify(payload, strlen(payload), lookup, st, &c);
-    if (ps != PAYLOAD_OK) {
+    /* The door's own check (a revoked device's ticket goes on: the store judges it). */
+    enum payload_status ps = kiosk_checkin_claim(st, payload, &req, &c);
+    if (ps != PAYLOAD_OK && ps != PAYLOAD_REVOKED_KEY) {
         printf("invalid:%s\n", ticket_payload_status_str(ps));
         return 0;
     }
-    memcpy(req.ticket_id, c.ticket_id, sizeof req.ticket_id);
-    memcpy(req.session_id, c.session_id, sizeof req.session_id);
-    memcpy(req.device_id, c.device_id, sizeof req.device_id);
     req.now = (int64_t)time(NULL);
     req.window =
         (struct checkin_window){CHECKIN_OPENS_BEFORE_DEFAULT_S, CHECKIN_CLOSES_AFTER_DEFAULT_S};
@@ -124,7 +121,10 @@ static int do_checkin(struct store *st, const char *payload)
         return fail("ids", st);
     if (store_checkin(st, &req, &res) != BORNE_OK)
         return fail("checkin", st);
-    printf("%s\n", verdict_str(res.verdict));
+    if (res.verdict == VERDICT_INVALID)
+        printf("invalid:%s\n", invalid_reason_str(res.reason));
+    else
+        printf("%s\n", verdict_str(res.verdict));
     return 0;
 }
 

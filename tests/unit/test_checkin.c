@@ -922,6 +922,90 @@ static void test_checkin_ticket_issued_elsewhere(void **state)
     assert_string_equal(res.first_name, "Zoé");
 }
 
+/* A ticket this kiosk has no record of carries its waiting-list mark under the signature (B2):
+** it is sent to the desk, never welcome; once a record is here (a sync), the record decides,
+** since the server may have found the visitor a seat since. */
+static void test_checkin_waitlist_mark_of_unsynced_ticket(void **state)
+{
+    struct fx *fx = *state;
+    const char *other = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
+    struct counts before = counts_now(fx->path);
+    struct checkin_request r = make_checkin(fx, "ext-0101", "s1", other, TODAY(14, 0, 0));
+    r.waitlist = true;
+    struct checkin_result res = must_checkin(fx, &r);
+    assert_int_equal(res.verdict, VERDICT_WAITLIST);
+    assert_counts_equal(counts_now(fx->path), before); /* nothing recorded */
+    /* The control: the same ticket without the mark is welcome. */
+    r = make_checkin(fx, "ext-0102", "s1", other, TODAY(14, 0, 0));
+    assert_int_equal(must_checkin(fx, &r).verdict, VERDICT_WELCOME);
+
+    /* Synced since, and confirmed by the server (a seat came free): the record wins. */
+    struct ticket t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "ext-0101");
+    snprintf(t.session_id, sizeof t.session_id, "s1");
+    snprintf(t.device_id, sizeof t.device_id, "%s", other);
+    snprintf(t.payload, sizeof t.payload, "B2MARKEDWAITLIST");
+    snprintf(t.short_code, sizeof t.short_code, "EXT000101");
+    t.issued_at = NOW - 3600;
+    assert_int_equal(store_ticket_put(fx->st, &t), BORNE_OK);
+    r = make_checkin(fx, "ext-0101", "s1", other, TODAY(14, 1, 0));
+    r.waitlist = true;
+    assert_int_equal(must_checkin(fx, &r).verdict, VERDICT_WELCOME);
+}
+
+/* A revoked device's genuine ticket: the kiosk trusts the server's receive time, so the ticket
+** checks in when this kiosk holds the server's record of it (received before the revocation:
+** the server refuses a revoked device's pushes) and is refused when it does not, whatever the
+** payload says. A record of this kiosk's own ticket is not the server's word. */
+static void test_checkin_revoked_device(void **state)
+{
+    struct fx *fx = *state;
+    const char *revoked = "7d444840-9dc0-11d1-b245-5ffdce74fad2";
+    struct counts before = counts_now(fx->path);
+
+    /* Never received by the server (printed offline, or forged with the stolen key). */
+    struct checkin_request r = make_checkin(fx, "rev-0001", "s1", revoked, TODAY(14, 0, 0));
+    r.device_revoked = true;
+    struct checkin_result res = must_checkin(fx, &r);
+    assert_int_equal(res.verdict, VERDICT_INVALID);
+    assert_int_equal(res.reason, INVALID_REVOKED_KEY);
+    assert_string_equal(res.ticket_id, "rev-0001");
+    assert_counts_equal(counts_now(fx->path), before);
+
+    /* Received by the server before the revocation: its record came with a pull. */
+    struct ticket t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.id, sizeof t.id, "rev-0002");
+    snprintf(t.session_id, sizeof t.session_id, "s1");
+    snprintf(t.device_id, sizeof t.device_id, "%s", revoked);
+    snprintf(t.payload, sizeof t.payload, "B2BEFOREREVOCATION");
+    snprintf(t.short_code, sizeof t.short_code, "REV000002");
+    snprintf(t.first_name, sizeof t.first_name, "Zoé");
+    t.issued_at = NOW - 86400;
+    assert_int_equal(store_ticket_put(fx->st, &t), BORNE_OK);
+    r = make_checkin(fx, "rev-0002", "s1", revoked, TODAY(14, 0, 0));
+    r.device_revoked = true;
+    res = must_checkin(fx, &r);
+    assert_int_equal(res.verdict, VERDICT_WELCOME);
+    assert_string_equal(res.first_name, "Zoé");
+    /* By its short code too. */
+    r = make_code_checkin(fx, "REV000002", TODAY(14, 5, 0));
+    r.device_revoked = true;
+    assert_int_equal(must_checkin(fx, &r).verdict, VERDICT_ALREADY);
+
+    /* This kiosk's own ticket, should its own key be marked revoked: not the server's word. */
+    struct registration_request q = make_req(fx, "s1", "Anne", "Martin", NOW);
+    must_register(fx, &q);
+    struct counts mid = counts_now(fx->path);
+    r = make_checkin(fx, q.ticket_id, "s1", store_device_id(fx->st), TODAY(14, 0, 0));
+    r.device_revoked = true;
+    res = must_checkin(fx, &r);
+    assert_int_equal(res.verdict, VERDICT_INVALID);
+    assert_int_equal(res.reason, INVALID_REVOKED_KEY);
+    assert_counts_equal(counts_now(fx->path), mid);
+}
+
 static void test_checkin_mismatch(void **state)
 {
     struct fx *fx = *state;
@@ -1033,11 +1117,17 @@ static void test_checkin_waitlist(void **state)
     struct registration_request q = make_req(fx, "s1", "Anne", "Martin", NOW);
     q.seat_mode = REGISTRATION_SEAT_ESCROW; /* no allotment was granted for s1 */
     q.waitlist_ok = true;
+    /* Without the ticket that says "waiting list" under its signature, it is refused. */
+    struct registration none;
+    assert_int_equal(store_register(fx->st, &q, &none), BORNE_ERR_INVALID);
+    snprintf(q.payload_waitlist, sizeof q.payload_waitlist, "B2WAITLISTPAYLOAD%04dAAAAAAAAAAAA",
+             fx->n_req);
     struct registration reg = must_register(fx, &q);
     assert_int_equal(reg.status, REGISTRATION_WAITLIST);
     struct ticket t;
     assert_int_equal(store_ticket_get(fx->st, q.ticket_id, &t), BORNE_OK);
     assert_true(t.waitlist);
+    assert_string_equal(t.payload, q.payload_waitlist); /* the ticket kept says what it is */
     /* The control: a ticket with a seat, same session, same time. */
     struct registration_request q2 = make_req(fx, "s1", "Bernard", "Petit", NOW);
     must_register(fx, &q2);
@@ -1593,6 +1683,8 @@ int main(void)
         T(test_checkin_welcome_then_already),
         T(test_checkin_wrong_time_writes_nothing),
         T(test_checkin_ticket_issued_elsewhere),
+        T(test_checkin_waitlist_mark_of_unsynced_ticket),
+        T(test_checkin_revoked_device),
         T(test_checkin_mismatch),
         T(test_checkin_cancelled),
         T(test_checkin_waitlist),

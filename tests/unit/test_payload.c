@@ -28,10 +28,21 @@
 ** Python's base64.b32decode and the `cryptography` package's Ed25519 (same signature). If it
 ** changes, every ticket already printed stops scanning. */
 #define KAT_PUBLIC_KEY "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="
-#define KAT_PAYLOAD                                                                                \
+/* Printed by kiosks before the waiting-list flag (B1): it must verify for ever. */
+#define KAT_PAYLOAD_B1                                                                             \
     "B1AAHYYOSSPVHEWGU4N4XF3CT3HQIFWLU7CTB2QTLHWDQY6STMFWPHGJDDHBSDCZJQME2C2NTGGNRC2NDFGI4S2YJRGU" \
     "3S2OLCGJRTIZBWMU4GMMBRGCOVNIN73DZBAG45VEWGYFH5HPLYVKSAQZP3TXLCT7XQSL6VSFACTDN53RA2PXTNBNVJZL" \
     "ZW2ZTJBRELC5HEJG7UCXIFFNP3NUZGSCQ"
+
+/* The same claim as B2, confirmed and on the waiting list: what kiosks print now. */
+#define KAT_PAYLOAD                                                                                \
+    "B2AAHYYOSSPVHEWGU4N4XF3CT3HQIFWLU7CTB2QTLHWDQY6STMFWPHGJDDHBSDCZJQME2C2NTGGNRC2NDFGI4S2YJRGU" \
+    "3S2OLCGJRTIZBWMU4GMMBR5677GVJYYFHIKZBIP5IDLQ3NH6A6IZOB47LYPP4ENZ7VWWKOIXRCLU36RZFIXTZNUKJDRC" \
+    "WMQPTOLHCTK5LXZTESLBZNQY5KD4M2SBQ"
+#define KAT_PAYLOAD_WAITLIST                                                                       \
+    "B2AEHYYOSSPVHEWGU4N4XF3CT3HQIFWLU7CTB2QTLHWDQY6STMFWPHGJDDHBSDCZJQME2C2NTGGNRC2NDFGI4S2YJRGU" \
+    "3S2OLCGJRTIZBWMU4GMMBRI6OSKJVVJAYWN2RFFMDLOR4NANWRDPC63R33SYIIS6UQPDRDNZLBUBBDHW6DZ7I4B3XFTV" \
+    "OE7HTS2EFH2RJ4ITLAOQLKCMHAVJNF2AQ"
 
 /* --- helpers ---------------------------------------------------------------------------------- */
 
@@ -164,9 +175,11 @@ static void oracle_uuid(const char *text, uint8_t out[16])
     assert_int_equal(o, 16);
 }
 
-/* A body as payload.h describes it, signed (sign = true) or with a zero signature, as text. */
-static void oracle_payload(uint8_t flags, const char *ticket, const char *device, uint8_t slen,
-                           const char *session, const struct key *k, bool sign, char *out)
+/* A body of version (1 or 2) as payload.h describes it, signed (sign = true) or with a zero
+** signature, as text. */
+static void oracle_payload_v(int version, uint8_t flags, const char *ticket, const char *device,
+                             uint8_t slen, const char *session, const struct key *k, bool sign,
+                             char *out)
 {
     uint8_t body[256], msg[300];
     size_t n = 0;
@@ -180,14 +193,21 @@ static void oracle_payload(uint8_t flags, const char *ticket, const char *device
     n += strlen(session);
     memset(body + n, 0, 64);
     if (sign) {
-        memcpy(msg, "borne-ticket-v1", 15);
+        memcpy(msg, version == 1 ? "borne-ticket-v1" : "borne-ticket-v2", 15);
         memcpy(msg + 15, body, n);
         assert_int_equal(crypto_sign_detached(body + n, NULL, msg, 15 + n, k->sk), 0);
     }
     n += 64;
     out[0] = 'B';
-    out[1] = '1';
+    out[1] = (char)('0' + version);
     oracle_base32(body, n, out + 2);
+}
+
+/* The same for the version kiosks sign today, B2. */
+static void oracle_payload(uint8_t flags, const char *ticket, const char *device, uint8_t slen,
+                           const char *session, const struct key *k, bool sign, char *out)
+{
+    oracle_payload_v(2, flags, ticket, device, slen, session, k, sign, out);
 }
 
 /* --- round trip, alphabet, lengths ------------------------------------------------------------ */
@@ -237,7 +257,7 @@ static void test_alphabet(void **state)
         snprintf(c.session_id, sizeof c.session_id, "s-%d/~!{}", i);
         char text[TICKET_PAYLOAD_MAX];
         size_t len = sign_ok(&c, &k, text);
-        assert_memory_equal(text, "B1", 2);
+        assert_memory_equal(text, "B2", 2);
         for (size_t j = 0; j < len; j++) {
             char ch = text[j];
             /* A subset of QR's alphanumeric mode, and nothing a scanner's layout changes. */
@@ -257,7 +277,7 @@ static void test_lengths(void **state)
         memset(c.session_id, 'q', (size_t)slen);
         char text[TICKET_PAYLOAD_MAX];
         size_t len = sign_ok(&c, &k, text);
-        /* 98 bytes + the session id, 8 bits per 5 characters rounded up, + "B1". */
+        /* 98 bytes + the session id, 8 bits per 5 characters rounded up, + "B2". */
         assert_int_equal(len, 2 + ((98 + slen) * 8 + 4) / 5);
         assert_true(len <= TICKET_PAYLOAD_MAX - 1);
         if (slen == 39)
@@ -280,17 +300,51 @@ static void test_matches_independent_construction(void **state)
     const char *sessions[] = {"A", "atelier-cv-2024-03-12", SESSION_UUID,
                               "~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}"};
     for (size_t i = 0; i < sizeof sessions / sizeof sessions[0]; i++) {
-        char want[TICKET_PAYLOAD_MAX], got[TICKET_PAYLOAD_MAX];
-        oracle_payload(0, TICKET_A, DEVICE_A, (uint8_t)strlen(sessions[i]), sessions[i], &k, true,
-                       want);
-        struct ticket_claim c = claim_of(TICKET_A, sessions[i], DEVICE_A);
-        sign_ok(&c, &k, got);
-        assert_string_equal(got, want);
-        struct ticket_claim back;
-        assert_int_equal(ticket_payload_verify(want, strlen(want), keyring_lookup, &ring, &back),
-                         PAYLOAD_OK);
-        assert_claim_equal(&back, &c);
+        for (int waitlist = 0; waitlist <= 1; waitlist++) {
+            char want[TICKET_PAYLOAD_MAX], got[TICKET_PAYLOAD_MAX];
+            oracle_payload((uint8_t)waitlist, TICKET_A, DEVICE_A, (uint8_t)strlen(sessions[i]),
+                           sessions[i], &k, true, want);
+            struct ticket_claim c = claim_of(TICKET_A, sessions[i], DEVICE_A);
+            c.waitlist = waitlist;
+            sign_ok(&c, &k, got);
+            assert_string_equal(got, want);
+            struct ticket_claim back;
+            assert_int_equal(
+                ticket_payload_verify(want, strlen(want), keyring_lookup, &ring, &back),
+                PAYLOAD_OK);
+            assert_claim_equal(&back, &c);
+            assert_int_equal(back.waitlist, waitlist);
+            assert_int_equal(back.version, 2);
+        }
     }
+}
+
+/* Tickets printed before B2 carry B1: they still verify, as confirmed tickets, and a B1
+** signature does not pass as a B2 one (each version signs its own domain string). */
+static void test_b1_still_verifies(void **state)
+{
+    (void)state;
+    struct key k = key_from_seed(4);
+    struct keyring ring = keyring_of(&k);
+    char v1[TICKET_PAYLOAD_MAX];
+    oracle_payload_v(1, 0, TICKET_A, DEVICE_A, 3, "abc", &k, true, v1);
+    struct ticket_claim back;
+    assert_int_equal(ticket_payload_verify(v1, strlen(v1), keyring_lookup, &ring, &back),
+                     PAYLOAD_OK);
+    assert_int_equal(back.version, 1);
+    assert_false(back.waitlist);
+    assert_string_equal(back.session_id, "abc");
+    /* The same body and signature presented as B2: the domain differs, the signature fails. */
+    v1[1] = '2';
+    assert_int_equal(refused(v1, strlen(v1), &ring), PAYLOAD_BAD_SIGNATURE);
+    /* And a B2 body signed for B2 presented as B1. */
+    char v2[TICKET_PAYLOAD_MAX];
+    oracle_payload(0, TICKET_A, DEVICE_A, 3, "abc", &k, true, v2);
+    v2[1] = '1';
+    assert_int_equal(refused(v2, strlen(v2), &ring), PAYLOAD_BAD_SIGNATURE);
+    /* B1 never had a waiting-list flag: set, it is refused even when signed. */
+    oracle_payload_v(1, 1, TICKET_A, DEVICE_A, 3, "abc", &k, true, v1);
+    assert_int_equal(refused(v1, strlen(v1), &ring), PAYLOAD_MALFORMED);
 }
 
 static void test_known_answer(void **state)
@@ -302,16 +356,28 @@ static void test_known_answer(void **state)
     assert_string_equal(pk_text, KAT_PUBLIC_KEY);
 
     struct ticket_claim c = claim_of(TICKET_A, SESSION_UUID, DEVICE_A);
-    char text[TICKET_PAYLOAD_MAX];
-    sign_ok(&c, &k, text);
-    assert_string_equal(text, KAT_PAYLOAD);
-
     struct keyring ring = keyring_of(&k);
     struct ticket_claim back;
-    assert_int_equal(
-        ticket_payload_verify(KAT_PAYLOAD, strlen(KAT_PAYLOAD), keyring_lookup, &ring, &back),
-        PAYLOAD_OK);
-    assert_claim_equal(&back, &c);
+    const struct {
+        const char *payload;
+        bool waitlist;
+        int version;
+    } kat[] = {
+        {KAT_PAYLOAD_B1, false, 1}, {KAT_PAYLOAD, false, 2}, {KAT_PAYLOAD_WAITLIST, true, 2}};
+    for (size_t i = 0; i < sizeof kat / sizeof kat[0]; i++) {
+        assert_int_equal(ticket_payload_verify(kat[i].payload, strlen(kat[i].payload),
+                                               keyring_lookup, &ring, &back),
+                         PAYLOAD_OK);
+        assert_claim_equal(&back, &c);
+        assert_int_equal(back.waitlist, kat[i].waitlist);
+        assert_int_equal(back.version, kat[i].version);
+        if (kat[i].version == 2) {
+            char text[TICKET_PAYLOAD_MAX];
+            c.waitlist = kat[i].waitlist;
+            sign_ok(&c, &k, text);
+            assert_string_equal(text, kat[i].payload);
+        }
+    }
 }
 
 /* Bodies that are well encoded but break a rule of the format. */
@@ -330,8 +396,8 @@ static void test_structure_rules(void **state)
     oracle_payload(0, TICKET_A, DEVICE_A, 3, "abc", &k, false, text);
     assert_int_equal(refused(text, strlen(text), &ring), PAYLOAD_BAD_SIGNATURE);
 
-    /* Reserved flags set, even when signed. */
-    for (int flags = 1; flags < 256; flags <<= 1) {
+    /* Reserved flags set, even when signed (bit 0 is B2's waiting-list flag). */
+    for (int flags = 2; flags < 256; flags <<= 1) {
         oracle_payload((uint8_t)flags, TICKET_A, DEVICE_A, 3, "abc", &k, true, text);
         assert_int_equal(refused(text, strlen(text), &ring), PAYLOAD_MALFORMED);
     }
@@ -381,7 +447,9 @@ static void test_every_substitution_refused(void **state)
             copy[pos] = (char)b;
             enum payload_status st = refused(copy, len, &ring);
             counts[st]++;
-            if (pos == 1 && b >= '0' && b <= '9')
+            if (pos == 1 && b == '1')
+                assert_int_equal(st, PAYLOAD_BAD_SIGNATURE); /* B1 signs another domain */
+            else if (pos == 1 && b >= '0' && b <= '9')
                 assert_int_equal(st, PAYLOAD_BAD_VERSION);
             else if (st != PAYLOAD_MALFORMED && st != PAYLOAD_BAD_SIGNATURE)
                 fail_msg("byte 0x%02x at %zu: %s", b, pos, ticket_payload_status_str(st));
@@ -572,7 +640,7 @@ static void test_versions(void **state)
     char text[TICKET_PAYLOAD_MAX];
     size_t len = sign_ok(&c, &k, text);
     for (char d = '0'; d <= '9'; d++) {
-        if (d == '1')
+        if (d == '1' || d == '2')
             continue;
         text[1] = d;
         assert_int_equal(refused(text, len, &ring), PAYLOAD_BAD_VERSION);
@@ -584,7 +652,7 @@ static void test_versions(void **state)
     /* A newer format may be of any length and alphabet. */
     static char big[100000];
     memset(big, '%', sizeof big);
-    memcpy(big, "B2", 2);
+    memcpy(big, "B3", 2);
     assert_int_equal(refused(big, sizeof big, &ring), PAYLOAD_BAD_VERSION);
     /* Not "B" + digit: not a version at all. */
     const char *others[] = {"B", "BB1", "C1AAAA", "1B", " B1", "BX", "b", "\xc2\x42\x31"};
@@ -849,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_alphabet),
         cmocka_unit_test(test_lengths),
         cmocka_unit_test(test_matches_independent_construction),
+        cmocka_unit_test(test_b1_still_verifies),
         cmocka_unit_test(test_known_answer),
         cmocka_unit_test(test_structure_rules),
         cmocka_unit_test(test_every_substitution_refused),

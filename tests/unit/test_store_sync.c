@@ -130,6 +130,8 @@ static struct registration_request make_escrow_req(struct fx *fx, const char *se
     q.seat_mode = REGISTRATION_SEAT_ESCROW;
     q.seat_from_server = from_server;
     q.waitlist_ok = waitlist_ok;
+    if (waitlist_ok) /* the same ticket with the waiting-list mark */
+        support_make_payload(q.payload_waitlist, 50000u + (unsigned)fx->n_req);
     return q;
 }
 
@@ -661,6 +663,16 @@ static void test_escrow_spends_allotment_then_waitlist(void **state)
     assert_string_equal(text, "none");
     assert_int_equal(sql_int(fx->path, "SELECT waitlist FROM tickets WHERE id = ?1", q3.ticket_id),
                      1);
+    /* The ticket kept, and the one sent to the server, are those with the waiting-list mark;
+    ** a confirmed one keeps the other. */
+    char ticket_payload[BORNE_PAYLOAD_MAX];
+    payload_member(fx, q3.event_id, "ticket_payload", ticket_payload, sizeof ticket_payload);
+    assert_string_equal(ticket_payload, q3.payload_waitlist);
+    struct ticket t;
+    assert_int_equal(store_ticket_get(fx->st, q3.ticket_id, &t), BORNE_OK);
+    assert_string_equal(t.payload, q3.payload_waitlist);
+    assert_int_equal(store_ticket_get(fx->st, q2.ticket_id, &t), BORNE_OK);
+    assert_string_equal(t.payload, q2.payload);
 
     int n = -1;
     assert_int_equal(store_registration_count(fx->st, "s1", &n), BORNE_OK);
