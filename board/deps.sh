@@ -13,9 +13,9 @@ run_pkgs=(build-essential cmake pkg-config
           fonts-open-sans)
 # zbar-tools decodes printed QR codes; clang and its runtime build the libFuzzer targets;
 # postgresql (server binaries, started in a temp dir by tests/server_env.sh) and curl serve the
-# sync tests.
+# sync tests; openssl makes the throwaway authority and certificates of the TLS test.
 test_pkgs=(libcmocka-dev sqlite3 xvfb xauth zbar-tools clang libclang-rt-14-dev
-           postgresql postgresql-client curl python3)
+           postgresql postgresql-client curl python3 openssl)
 
 want=("${run_pkgs[@]}")
 case "${1:-run}" in

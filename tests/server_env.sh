@@ -242,9 +242,19 @@ env_read_port() {
 # the background (log appended to DIR/server.log). Returns once /v1/health answers; exports
 # BORNE_SERVER_URL and BORNE_SERVER_PID. Can be called again after server_stop/server_kill9
 # (same database, a new port), or while a server runs to have two on one database.
+# With --tls-cert among the arguments the server speaks https only: BORNE_SERVER_URL is then
+# https://127.0.0.1:PORT, and the readiness check does not verify the certificate (checking it
+# is the caller's test, e.g. tests/integration/sync_tls.sh).
 server_start() {
   local dir=${1:?server_start DIR BORNE_SERVER_BIN [args]} bin=${2:?server_start DIR BIN} pid port i
   shift 2
+  local scheme=http insecure=() a
+  for a in "$@"; do
+    if [ "$a" == "--tls-cert" ]; then
+      scheme=https
+      insecure=(--insecure)
+    fi
+  done
   [ -n "${BORNE_PG:-}" ] || env_fail "server_start: call pg_start first (BORNE_PG is empty)" || return 1
   [ -x "$bin" ] || env_fail "server_start: $bin is not an executable (is borne-server built?)" || return 1
   dir=$(cd "$dir" && pwd) || return 1
@@ -275,7 +285,8 @@ server_start() {
     sleep 0.1
   done
   for i in $(seq 300); do
-    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/v1/health" 2>/dev/null && break
+    curl -fsS -o /dev/null --max-time 2 ${insecure[@]+"${insecure[@]}"} \
+      "$scheme://127.0.0.1:$port/v1/health" 2>/dev/null && break
     if ! env_alive "$pid" || [ "$i" -eq 300 ]; then
       env_tail "$dir/server.log"
       env_fail "borne-server on port $port does not answer /v1/health"
@@ -283,7 +294,7 @@ server_start() {
     fi
     sleep 0.1
   done
-  export BORNE_SERVER_URL="http://127.0.0.1:$port"
+  export BORNE_SERVER_URL="$scheme://127.0.0.1:$port"
   export BORNE_SERVER_PID=$pid
 }
 

@@ -27,6 +27,8 @@
 **   [sync]                    ; the server and token come from `borne enrol URL CODE`
 **   ca_file = /etc/borne/ca.pem   ; trust this CA instead of the system's
 **   pinned_key = sha256//BASE64   ; also pin the server's public key
+**   allow_insecure_http = false   ; true: plain http:// to another machine (in clear!);
+**                                 ; http:// to this machine (127.0.0.1, localhost) always works
 **   interval_s = 180          ; between syncs while online
 **   timeout_s = 30            ; how long one request may take
 **   seat_timeout_ms = 2000    ; how long a registration waits for the server's seat
@@ -147,6 +149,8 @@ static int on_value(void *user, const char *section, const char *name, const cha
             ok = strncmp(value, "sha256//", 8) == 0 &&
                  (size_t)snprintf(o->sync.pinned_key, sizeof o->sync.pinned_key, "%s", value) <
                      sizeof o->sync.pinned_key;
+        else if (strcmp(name, "allow_insecure_http") == 0)
+            ok = to_bool(value, &o->sync.allow_insecure_http);
         else if (strcmp(name, "interval_s") == 0)
             ok = to_int(value, 10, 24 * 3600, &n), o->sync_interval_ms = n * 1000L;
         else if (strcmp(name, "timeout_s") == 0)

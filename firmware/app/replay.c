@@ -48,7 +48,8 @@
 **                         it; nothing else changes): enrolled, online, running 0|1; progress,
 **                         pending, refused N; last_success, last_attempt M (minutes from now,
 **                         negative: ago; 0: never); err NAME (ok, network, unauthorized,
-**                         server, refused, disk-full, internal); site NAME (\x20: a space);
+**                         server, refused, cert, cert-expired, disk-full, internal); site
+**                         NAME (\x20: a space);
 **                         detail TEXT (last: the rest of the line)
 **   screenshot NAME       save the screen as NAME.png in the screenshots folder
 **   expect screen NAME    home, session, form, confirm, done, fault, verdict, code, staff-pin,
@@ -579,6 +580,8 @@ static int sync_err_of(const char *name)
                 {"unauthorized", BORNE_ERR_UNAUTHORIZED},
                 {"server", BORNE_ERR_SERVER},
                 {"refused", BORNE_ERR_REFUSED},
+                {"cert", BORNE_ERR_CERT_UNTRUSTED},
+                {"cert-expired", BORNE_ERR_CERT_EXPIRED},
                 {"disk-full", BORNE_ERR_DISK_FULL},
                 {"internal", BORNE_ERR_INTERNAL}};
     for (size_t i = 0; i < COUNT(errs); i++)

@@ -43,6 +43,10 @@ const char *borne_err_str(enum borne_err err)
         return "refused by the server";
     case BORNE_ERR_UNAUTHORIZED:
         return "not authorised by the server";
+    case BORNE_ERR_CERT_UNTRUSTED:
+        return "server certificate not trusted";
+    case BORNE_ERR_CERT_EXPIRED:
+        return "server certificate expired";
     }
     return "unknown error";
 }

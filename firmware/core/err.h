@@ -28,6 +28,9 @@ enum borne_err {
     BORNE_ERR_SERVER = 17,             /* the server failed (5xx) or its reply makes no sense */
     BORNE_ERR_REFUSED = 18,            /* the server refused the request (4xx other than below) */
     BORNE_ERR_UNAUTHORIZED = 19,       /* not enrolled, token unknown, or this device is revoked */
+    BORNE_ERR_CERT_UNTRUSTED = 20,     /* the server's TLS certificate is refused: unknown
+                                       ** authority, another host's, not the pinned key */
+    BORNE_ERR_CERT_EXPIRED = 21,       /* the server's TLS certificate has expired */
 };
 
 /* A short English name for logs ("disk full"); never NULL, never shown to visitors. */

@@ -176,6 +176,8 @@
     X(STAFF_ERR_SERVER, "staff_err_server")                                                        \
     X(STAFF_ERR_REFUSED, "staff_err_refused")                                                      \
     X(STAFF_ERR_DISK, "staff_err_disk")                                                            \
+    X(STAFF_ERR_CERT, "staff_err_cert")                                                            \
+    X(STAFF_ERR_CERT_EXPIRED, "staff_err_cert_expired")                                            \
     X(STAFF_ERR_OTHER, "staff_err_other")                                                          \
     X(STAFF_SYNC_NOW, "staff_sync_now")                                                            \
     X(STAFF_SYNC_RUNNING, "staff_sync_running")                                                    \

@@ -72,6 +72,10 @@ static const char *err_words(const struct ui *ui, int err)
         return ui_tr(ui, STR_STAFF_ERR_REFUSED);
     case BORNE_ERR_DISK_FULL:
         return ui_tr(ui, STR_STAFF_ERR_DISK);
+    case BORNE_ERR_CERT_UNTRUSTED:
+        return ui_tr(ui, STR_STAFF_ERR_CERT);
+    case BORNE_ERR_CERT_EXPIRED:
+        return ui_tr(ui, STR_STAFF_ERR_CERT_EXPIRED);
     default:
         return ui_tr(ui, STR_STAFF_ERR_OTHER);
     }

@@ -7,11 +7,13 @@
 #include "client/sync.h"
 #include "clock/clock.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "ticket/payload.h"
@@ -85,10 +87,104 @@ __attribute__((format(printf, 3, 4))) static void set_error(char *why, size_t ca
     va_end(ap);
 }
 
+/* The scheme and host of url ("127.0.0.1", "[::1]", "sync.example.org"), by curl's own URL
+** parser: what is checked is then what curl connects to ("http://127.0.0.1@sync.example.org"
+** goes to sync.example.org, which a hand-made parser could read as 127.0.0.1). */
+static bool url_parts(const char *url, char *scheme, size_t scheme_cap, char *host, size_t host_cap)
+{
+    CURLU *u = curl_url();
+    char *sch = NULL, *h = NULL;
+    bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_SCHEME, &sch, 0) == CURLUE_OK &&
+              curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+              (size_t)snprintf(scheme, scheme_cap, "%s", sch) < scheme_cap &&
+              (size_t)snprintf(host, host_cap, "%s", h) < host_cap;
+    curl_free(sch);
+    curl_free(h);
+    curl_url_cleanup(u);
+    return ok;
+}
+
+/* Whether host names this machine: 127.0.0.0/8, ::1, localhost (which curl resolves to the
+** loopback itself, without asking DNS). */
+static bool host_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    if (!strcasecmp(host, "localhost") || !strcmp(host, "[::1]"))
+        return true;
+    return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+/* Refuse, before any connection, what would send the token and visitors' names in clear
+** across a network: plain http to another machine, unless [sync] allow_insecure_http. */
+static enum borne_err url_check(const struct sync_options *opt, const char *url, char *why,
+                                size_t cap)
+{
+    char scheme[16], host[STORE_SYNC_URL_MAX];
+    if (!url || !url_parts(url, scheme, sizeof scheme, host, sizeof host)) {
+        set_error(why, cap, "the server address is not valid (%s)", url ? url : "none");
+        return BORNE_ERR_INVALID;
+    }
+    if (!strcmp(scheme, "https"))
+        return BORNE_OK;
+    if (strcmp(scheme, "http") != 0) {
+        set_error(why, cap, "the server address must start with https:// (%s)", url);
+        return BORNE_ERR_INVALID;
+    }
+    if (host_is_loopback(host) || opt->allow_insecure_http)
+        return BORNE_OK;
+    set_error(why, cap,
+              "plain http is only allowed to this machine: use https, or set [sync] "
+              "allow_insecure_http = true (%s)",
+              url);
+    return BORNE_ERR_INVALID;
+}
+
+/* The TLS library's verdict on the server's certificate (CURLINFO_SSL_VERIFYRESULT) is in that
+** library's own codes. Their values are copied here because this module does not link the TLS
+** library (curl does TLS, and only curl): with OpenSSL, the libcurl board/deps.sh installs, an
+** X509_V_ERR_* number; with GnuTLS, a mask of gnutls_certificate_status_t. */
+#define OSSL_CERT_NOT_YET_VALID 9             /* X509_V_ERR_CERT_NOT_YET_VALID */
+#define OSSL_CERT_HAS_EXPIRED 10              /* X509_V_ERR_CERT_HAS_EXPIRED */
+#define GNUTLS_STATUS_NOT_ACTIVATED (1L << 9) /* GNUTLS_CERT_NOT_ACTIVATED */
+#define GNUTLS_STATUS_EXPIRED (1L << 10)      /* GNUTLS_CERT_EXPIRED */
+
+enum cert_problem { CERT_UNTRUSTED, CERT_EXPIRED, CERT_NOT_YET_VALID, CERT_OTHER_HOST };
+
+/* Why curl refused the server's certificate (rc CURLE_PEER_FAILED_VERIFICATION). */
+static enum cert_problem cert_problem(CURL *e, const char *errbuf)
+{
+    /* The chain was good and curl's own host name check said no: every TLS backend of curl
+    ** says "... target host name '...'" then (curl 7.x and 8.x). */
+    if (strstr(errbuf, "target host name"))
+        return CERT_OTHER_HOST;
+    long v = 0;
+    if (curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &v) != CURLE_OK)
+        return CERT_UNTRUSTED;
+    const curl_version_info_data *info = curl_version_info(CURLVERSION_NOW);
+    const char *tls = info && info->ssl_version ? info->ssl_version : "";
+    if (!strncmp(tls, "OpenSSL", 7)) {
+        if (v == OSSL_CERT_HAS_EXPIRED)
+            return CERT_EXPIRED;
+        if (v == OSSL_CERT_NOT_YET_VALID)
+            return CERT_NOT_YET_VALID;
+    } else if (!strncmp(tls, "GnuTLS", 6)) {
+        if (v & GNUTLS_STATUS_EXPIRED)
+            return CERT_EXPIRED;
+        if (v & GNUTLS_STATUS_NOT_ACTIVATED)
+            return CERT_NOT_YET_VALID;
+    }
+    return CERT_UNTRUSTED;
+}
+
 /* Curl's failures in plain words, and the project's code for them. */
-static enum borne_err from_curl(CURLcode rc, const char *errbuf, char *why, size_t cap)
+static enum borne_err from_curl(struct conn *c, CURLcode rc, const char *errbuf, char *why,
+                                size_t cap)
 {
     const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    char scheme[16], host[STORE_SYNC_URL_MAX];
+    if (!url_parts(c->url, scheme, sizeof scheme, host, sizeof host))
+        snprintf(host, sizeof host, "%s", c->url);
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -100,11 +196,41 @@ static enum borne_err from_curl(CURLcode rc, const char *errbuf, char *why, size
     case CURLE_OPERATION_TIMEDOUT:
         set_error(why, cap, "the server did not answer in time (%s)", detail);
         return BORNE_ERR_NETWORK;
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
+        switch (cert_problem(c->curl, errbuf)) {
+        case CERT_EXPIRED:
+            set_error(why, cap, "the server's certificate has expired (%s)", detail);
+            return BORNE_ERR_CERT_EXPIRED;
+        case CERT_NOT_YET_VALID:
+            set_error(why, cap,
+                      "the server's certificate is not valid yet: is this kiosk's clock "
+                      "right? (%s)",
+                      detail);
+            return BORNE_ERR_CERT_UNTRUSTED;
+        case CERT_OTHER_HOST:
+            set_error(why, cap, "the server's certificate is for another name than %s (%s)", host,
+                      detail);
+            return BORNE_ERR_CERT_UNTRUSTED;
+        case CERT_UNTRUSTED:
+            break;
+        }
+        set_error(why, cap, "the server's certificate is not signed by %s (%s)",
+                  c->opt->ca_file[0] ? "the authority in [sync] ca_file"
+                                     : "a known authority (set [sync] ca_file?)",
+                  detail);
+        return BORNE_ERR_CERT_UNTRUSTED;
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        set_error(why, cap,
+                  "the server's key is not the one of [sync] pinned_key: another server, or "
+                  "its key changed (%s)",
+                  detail);
+        return BORNE_ERR_CERT_UNTRUSTED;
     case CURLE_SSL_CACERT_BADFILE:
-        set_error(why, cap, "the server's certificate was refused (%s)", detail);
+        set_error(why, cap, "[sync] ca_file %s cannot be read as certificates (%s)",
+                  c->opt->ca_file, detail);
+        return BORNE_ERR_CERT_UNTRUSTED;
+    case CURLE_SSL_CONNECT_ERROR:
+        set_error(why, cap, "the secure connection to the server failed (%s)", detail);
         return BORNE_ERR_NETWORK;
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -187,7 +313,7 @@ static enum borne_err post(struct conn *c, const char *path, const char *body, s
     }
     if (rc != CURLE_OK) {
         reply_free(out);
-        return from_curl(rc, errbuf, why, cap);
+        return from_curl(c, rc, errbuf, why, cap);
     }
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
@@ -219,15 +345,21 @@ static enum borne_err post(struct conn *c, const char *path, const char *body, s
     return err;
 }
 
+/* A connection to url, once url_check() allowed it; on failure why says why. */
 static enum borne_err conn_open(struct conn *c, const struct sync_options *opt, const char *url,
-                                const char *token)
+                                const char *token, char *why, size_t cap)
 {
     static const struct sync_options defaults;
     memset(c, 0, sizeof *c);
     c->opt = opt ? opt : &defaults;
     c->url = url;
     c->token = token;
+    enum borne_err err = url_check(c->opt, url, why, cap);
+    if (err != BORNE_OK)
+        return err;
     c->curl = curl_easy_init();
+    if (!c->curl)
+        set_error(why, cap, "out of memory");
     return c->curl ? BORNE_OK : BORNE_ERR_NOMEM;
 }
 
@@ -282,7 +414,7 @@ enum borne_err sync_enrol(struct store *st, const struct sync_options *opt, cons
     struct conn c;
     err = sync_enrol_request_encode(&req, &body, &len);
     if (err == BORNE_OK)
-        err = conn_open(&c, opt, url, NULL);
+        err = conn_open(&c, opt, url, NULL, why, sizeof why);
     else
         snprintf(why, sizeof why, "the label or code cannot be sent (not valid text)");
     if (err == BORNE_OK) {
@@ -498,7 +630,7 @@ enum borne_err sync_cycle(struct store *st, const struct sync_options *opt,
                  "this kiosk is not enrolled: run borne enrol URL CODE");
     }
     if (err == BORNE_OK)
-        err = conn_open(&c, opt, state.url, state.token);
+        err = conn_open(&c, opt, state.url, state.token, out->error, sizeof out->error);
     if (err == BORNE_OK) {
         /* Upload before download: a pull never brings back a state older than what this kiosk
         ** has recorded and not yet sent. */
@@ -559,7 +691,7 @@ enum borne_err sync_seat(const struct sync_options *opt, const char *url, const 
     size_t len = 0;
     enum borne_err err = sync_seat_request_encode(&req, &body, &len);
     if (err == BORNE_OK)
-        err = conn_open(&c, opt, url, token);
+        err = conn_open(&c, opt, url, token, why, sizeof why);
     if (err == BORNE_OK) {
         struct reply r;
         long t = c.opt->seat_timeout_ms > 0 ? c.opt->seat_timeout_ms : 2000L;

@@ -44,6 +44,24 @@ static void test_values_are_read(void **state)
     assert_int_equal(o.win_h, 480);
 }
 
+/* Plain http to another machine is refused unless the file says so, in so many words. */
+static void test_insecure_http_is_explicit(void **state)
+{
+    (void)state;
+    struct kiosk_options o;
+    char why[300];
+    assert_true(load("[sync]\nca_file = /etc/borne/ca.pem\n", &o, why, sizeof why));
+    assert_false(o.sync.allow_insecure_http);
+    assert_true(load("[sync]\nallow_insecure_http = true\n", &o, why, sizeof why));
+    assert_true(o.sync.allow_insecure_http);
+    assert_true(load("[sync]\nallow_insecure_http = false\n", &o, why, sizeof why));
+    assert_false(o.sync.allow_insecure_http);
+    assert_false(load("[sync]\nallow_insecure_http = please\n", &o, why, sizeof why));
+    assert_non_null(strstr(why, "[sync] allow_insecure_http = please: not a valid value"));
+    assert_false(load("[sync]\nallow_http = true\n", &o, why, sizeof why));
+    assert_non_null(strstr(why, "[sync] allow_http: unknown setting"));
+}
+
 static void test_the_example_file_loads(void **state)
 {
     (void)state;
@@ -56,6 +74,7 @@ static void test_the_example_file_loads(void **state)
     assert_true(kiosk_config_load(&o, file, why, sizeof why));
     assert_string_equal(o.db_path, "/var/lib/borne/borne.db");
     assert_int_equal(o.purge_days, 30);
+    assert_false(o.sync.allow_insecure_http); /* the example keeps the safe default */
 }
 
 static void test_wrong_things_are_refused(void **state)
@@ -96,6 +115,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_are_read),
+        cmocka_unit_test(test_insecure_http_is_explicit),
         cmocka_unit_test(test_the_example_file_loads),
         cmocka_unit_test(test_wrong_things_are_refused),
     };

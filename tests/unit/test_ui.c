@@ -186,6 +186,8 @@ enum scene {
     SC_DONE_WAITLIST,
     SC_DONE_WAITLIST_ON_SCREEN,
     SC_VERDICT_WAITLIST,
+    SC_STAFF_CERT,
+    SC_STAFF_CERT_EXPIRED,
     SC_COUNT
 };
 
@@ -245,6 +247,8 @@ static const char *const scene_names[SC_COUNT] = {
     "DONE waitlist",
     "DONE waitlist on screen",
     "VERDICT waitlist",
+    "STAFF certificate refused",
+    "STAFF certificate expired",
 };
 
 struct config {
@@ -705,6 +709,30 @@ static void build_scene(enum scene sc, const struct config *cfg)
     case SC_VERDICT_WAITLIST:
         to_verdict(VERDICT_WAITLIST, INVALID_NONE, &cat[C_OPEN], long_name, 0);
         break;
+    case SC_STAFF_CERT:
+    case SC_STAFF_CERT_EXPIRED: {
+        /* Asked by hand, refused at the TLS handshake: the row and the result beside the
+        ** button both say it, the longest detail sync.c writes under the row. */
+        bool expired = sc == SC_STAFF_CERT_EXPIRED;
+        struct sync_view v =
+            sync_of(true, false, expired ? BORNE_ERR_CERT_EXPIRED : BORNE_ERR_CERT_UNTRUSTED);
+        snprintf(v.last_error, sizeof v.last_error, "%s",
+                 expired ? "the server's certificate has expired (SSL certificate problem: "
+                           "certificate has expired)"
+                         : "the server's certificate is not signed by a known authority (set "
+                           "[sync] ca_file?) (SSL certificate problem: unable to get local issuer "
+                           "certificate)");
+        to_staff(v, STAFF_TAB_SYNC);
+        reduce((struct action){.kind = ACT_SYNC_NOW});
+        st->effect = EFFECT_NONE;
+        v.running = true;
+        reduce((struct action){.kind = ACT_SYNC_STATUS, .sync = &v});
+        v.running = false;
+        v.last_attempt_at = NOW;
+        reduce((struct action){.kind = ACT_SYNC_STATUS, .sync = &v});
+        st->effect = EFFECT_NONE;
+        break;
+    }
     case SC_COUNT:
         break;
     }
@@ -931,6 +959,8 @@ SCENE_TEST(test_staff_no_session, SC_STAFF_NO_SESSION)
 SCENE_TEST(test_done_waitlist, SC_DONE_WAITLIST)
 SCENE_TEST(test_done_waitlist_on_screen, SC_DONE_WAITLIST_ON_SCREEN)
 SCENE_TEST(test_verdict_waitlist, SC_VERDICT_WAITLIST)
+SCENE_TEST(test_staff_cert, SC_STAFF_CERT)
+SCENE_TEST(test_staff_cert_expired, SC_STAFF_CERT_EXPIRED)
 
 /* The scenes draw what they should: a check that passes on an empty frame proves nothing. */
 static void test_scenes_show_their_widgets(void **state)
@@ -1325,6 +1355,8 @@ static void test_staff_screens_say_it(void **state)
             {SC_STAFF_KIOSK, false, STR_STAFF_PRINTER_LOW},
             {SC_STAFF_SESSIONS, false, STR_STAFF_CHECKED_IN},
             {SC_STAFF_NO_SESSION, false, STR_STAFF_NO_SESSION},
+            {SC_STAFF_CERT, true, STR_STAFF_ERR_CERT},
+            {SC_STAFF_CERT_EXPIRED, true, STR_STAFF_ERR_CERT_EXPIRED},
         };
         for (size_t p = 0; p < sizeof panels / sizeof panels[0]; p++) {
             frame_of(panels[p].sc, i, &ui, where, sizeof where);
@@ -1357,6 +1389,27 @@ static void test_staff_screens_say_it(void **state)
         frame_of(SC_STAFF_OFFLINE, i, &ui, where, sizeof where);
         if (big && !strstr(drawn_text(), "POST https://"))
             problem(&t, where, "no detail of the error: %s", drawn_text());
+        /* A certificate refused: its own words on the row and beside the button, never those
+        ** of a network down (staff would check the cable), and the detail under the row. */
+        for (int c = 0; c < 2; c++) {
+            enum scene sc = c ? SC_STAFF_CERT_EXPIRED : SC_STAFF_CERT;
+            frame_of(sc, i, &ui, where, sizeof where);
+            const char *all = drawn_text();
+            const char *said =
+                i18n_get(&tr, lang, c ? STR_STAFF_ERR_CERT_EXPIRED : STR_STAFF_ERR_CERT);
+            const char *first = strstr(all, said);
+            first_words(STR_STAFF_SYNC_FAILED, lang, 1, words, sizeof words);
+            if (!first)
+                problem(&t, where, "the certificate line is not drawn whole: %s", all);
+            if (!strstr(all, words))
+                problem(&t, where, "no \"%s\" beside the button: %s", words, all);
+            first_words(STR_STAFF_ERR_NETWORK, lang, 3, words, sizeof words);
+            if (strstr(all, words))
+                problem(&t, where, "a certificate said as a network failure: %s", all);
+            if (big &&
+                !strstr(all, c ? "certificate has expired" : "not signed by a known authority"))
+                problem(&t, where, "no detail of the certificate error: %s", all);
+        }
         frame_of(SC_STAFF_KIOSK, i, &ui, where, sizeof where);
         first_words(STR_STAFF_CLOCK_UNSURE, lang, 2, words, sizeof words);
         if (!strstr(drawn_text(), words) || !strstr(drawn_text(), lang ? "12.3 GB" : "12,3 Go"))
@@ -1861,6 +1914,8 @@ int main(void)
         cmocka_unit_test(test_done_waitlist),
         cmocka_unit_test(test_done_waitlist_on_screen),
         cmocka_unit_test(test_verdict_waitlist),
+        cmocka_unit_test(test_staff_cert),
+        cmocka_unit_test(test_staff_cert_expired),
         cmocka_unit_test(test_staff_screens_say_it),
         cmocka_unit_test(test_waitlist_screens_say_it),
         cmocka_unit_test(test_verdict_scenes),
