@@ -1,12 +1,22 @@
 /* borne-server's HTTP side: libmicrohttpd with a pool of threads, each with its own database
 ** connection (db.c).
 **
-** A request's body is gathered into a buffer that never grows past SYNC_BODY_MAX: a body
-** announced larger is answered 413 before a byte of it is read, and one that turns out larger
+** A request's body is gathered into a buffer that never grows past its route's limit (8 MiB
+** for a push, 1 MiB for a pull, 16 KiB otherwise: routes[]): a body announced larger is
+** answered 413 before a byte of it is read, and one that turns out larger
 ** (chunked) stops being kept the moment it crosses the line. Routes are matched on the first
-** call, so a wrong path or method costs no body either. One line per request goes to stderr
-** once the connection is done with it: method, path, status, milliseconds, device. Never the
-** token, never the body. */
+** call, so a wrong path or method costs no body either, nor does a body that is not
+** application/json (415) or whose length is ambiguous (400: two Content-Lengths, or a
+** Transfer-Encoding other than a lone "chunked", which a proxy in front may read otherwise).
+** Slow clients cost a socket and no thread: libmicrohttpd reads every connection of a pool
+** thread from one epoll loop and calls on_request only with what arrived, so capacity is the
+** connection limit (HTTP_CONNECTION_LIMIT), not the pool size. A connection silent for
+** HTTP_TIMEOUT_S is closed; one that drips a byte now and then is bounded by that limit only
+** (libmicrohttpd has no deadline for a whole request). No per-address limit: a centre's kiosks
+** often share one NAT address.
+**
+** One line per request goes to stderr once the connection is done with it: method, path,
+** status, milliseconds, device. Never the token, never the body. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <arpa/inet.h>
@@ -20,6 +30,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -49,10 +60,11 @@ enum route {
 /* One request, from its headers to the connection's completion callback. */
 struct request {
     enum route route;
-    char *body; /* gathered so far; at most SYNC_BODY_MAX bytes */
+    char *body; /* gathered so far; at most body_max bytes */
     size_t len, cap;
+    size_t body_max;  /* the route's largest body (routes[]) */
     size_t discarded; /* bytes dropped after the body went over the limit */
-    bool too_large;   /* the body crossed SYNC_BODY_MAX */
+    bool too_large;   /* the body crossed body_max */
     bool responded;   /* a response is queued; further upload data is dropped */
     struct timespec started;
     unsigned status;
@@ -65,14 +77,25 @@ struct request {
 ** not worth waiting for). */
 static atomic_int requests_in_progress;
 
+/* Each route's largest body. A body costs the server far more than its size once parsed
+** (cJSON makes a node of some 64 bytes of a 2-byte value), and /v1/enrol needs no token: so no
+** route accepts more than its largest real request. A push of 500 events is the big one;
+** a pull's "used" list of 4 000 sessions is some 300 KiB; enrolment and seat bodies are a few
+** hundred bytes. */
+#define BODY_MAX_SMALL (16u * 1024u)
+#define BODY_MAX_PULL (1024u * 1024u)
+
 static const struct {
     const char *path;
     const char *method;
     enum route route;
+    size_t body_max;
 } routes[] = {
-    {"/v1/enrol", "POST", ROUTE_ENROL},  {"/v1/push", "POST", ROUTE_PUSH},
-    {"/v1/seat", "POST", ROUTE_SEAT},    {"/v1/pull", "POST", ROUTE_PULL},
-    {"/v1/health", "GET", ROUTE_HEALTH},
+    {"/v1/enrol", "POST", ROUTE_ENROL, BODY_MAX_SMALL},
+    {"/v1/push", "POST", ROUTE_PUSH, SYNC_BODY_MAX},
+    {"/v1/seat", "POST", ROUTE_SEAT, BODY_MAX_SMALL},
+    {"/v1/pull", "POST", ROUTE_PULL, BODY_MAX_PULL},
+    {"/v1/health", "GET", ROUTE_HEALTH, BODY_MAX_SMALL},
 };
 
 /* A printable copy of something a client sent, for the log. */
@@ -123,6 +146,103 @@ static enum MHD_Result queue_error(struct MHD_Connection *conn, struct request *
     return queue(conn, rq, &r, allow);
 }
 
+/* The number of request headers called name (any case): libmicrohttpd keeps every copy. */
+struct header_count {
+    const char *name;
+    unsigned n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    (void)value;
+    struct header_count *c = cls;
+    if (key && strcasecmp(key, c->name) == 0)
+        c->n++;
+    return MHD_YES;
+}
+
+static unsigned header_count(struct MHD_Connection *conn, const char *name)
+{
+    struct header_count c = {name, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
+    return c.n;
+}
+
+static const char *skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Whether a Transfer-Encoding value is "chunked" alone, the one coding libmicrohttpd decodes. */
+static bool only_chunked(const char *v)
+{
+    v = skip_ows(v);
+    return strncasecmp(v, "chunked", 7) == 0 && *skip_ows(v + 7) == '\0';
+}
+
+/* Whether a Content-Type value is JSON as the protocol sends it (RFC 9110 section 8.3):
+** "application/json" in any case, with parameters, but a charset, if named, is UTF-8. Another
+** media type (text/plain, a form, "application/json-patch+json") is not read as JSON: what its
+** sender meant is not a protocol message, and browsers send those cross-origin unasked. */
+static bool json_media_type(const char *v)
+{
+    static const char json[] = "application/json";
+    v = skip_ows(v);
+    if (strncasecmp(v, json, sizeof json - 1) != 0)
+        return false;
+    v += sizeof json - 1;
+    for (;;) {
+        v = skip_ows(v);
+        if (*v == '\0')
+            return true;
+        if (*v != ';')
+            return false;
+        v = skip_ows(v + 1);
+        if (*v == '\0')
+            return true;
+        const char *name = v;
+        size_t name_len = strcspn(v, "=; \t");
+        v += name_len;
+        if (*v++ != '=')
+            return false;
+        char value[8]; /* "utf-8" and a little more: a longer value is not utf-8 */
+        size_t n = 0;
+        bool quoted = *v == '"', fits = true;
+        if (quoted)
+            v++;
+        while (*v && (quoted ? *v != '"' : (*v != ';' && *v != ' ' && *v != '\t'))) {
+            if (quoted && *v == '\\' && v[1])
+                v++;
+            if (n + 1 < sizeof value)
+                value[n++] = *v;
+            else
+                fits = false;
+            v++;
+        }
+        value[n] = '\0';
+        if (quoted && *v++ != '"')
+            return false;
+        if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            (!fits || strcasecmp(value, "utf-8") != 0))
+            return false;
+    }
+}
+
+/* 413, saying the route's limit. */
+static enum MHD_Result too_large(struct MHD_Connection *conn, struct request *rq)
+{
+    char why[64];
+    if (rq->body_max >= 1024u * 1024u)
+        snprintf(why, sizeof why, "the body is over %zu MiB", rq->body_max / (1024u * 1024u));
+    else
+        snprintf(why, sizeof why, "the body is over %zu KiB", rq->body_max / 1024u);
+    return queue_error(conn, rq, 413, "too_large", why, NULL);
+}
+
 /* The first call for a request: headers only. Decides the route, and refuses at once what
 ** needs no body to refuse. */
 static enum MHD_Result on_headers(struct MHD_Connection *conn, struct request *rq, const char *url,
@@ -133,8 +253,10 @@ static enum MHD_Result on_headers(struct MHD_Connection *conn, struct request *r
         if (strcmp(url, routes[i].path) != 0)
             continue;
         allow = routes[i].method;
-        if (strcmp(method, routes[i].method) == 0)
+        if (strcmp(method, routes[i].method) == 0) {
             rq->route = routes[i].route;
+            rq->body_max = routes[i].body_max;
+        }
     }
     if (rq->route == ROUTE_NONE && !allow)
         return queue_error(conn, rq, 404, "not_found", "no such path", NULL);
@@ -143,14 +265,35 @@ static enum MHD_Result on_headers(struct MHD_Connection *conn, struct request *r
                            strcmp(allow, "GET") == 0 ? "only GET is served here"
                                                      : "only POST is served here",
                            allow);
+    /* One reading of where the body ends, or none: a proxy in front that reads two lengths or
+    ** an unknown coding otherwise would see another request in the same bytes. */
+    unsigned n_length = header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    unsigned n_coding = header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *coding =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (n_length > 1)
+        return queue_error(conn, rq, 400, "bad_request", "Content-Length given twice", NULL);
+    if (n_coding > 1 || (coding && !only_chunked(coding)))
+        return queue_error(conn, rq, 400, "bad_request",
+                           "Transfer-Encoding: only \"chunked\" is understood", NULL);
+    if (coding && n_length > 0)
+        return queue_error(conn, rq, 400, "bad_request",
+                           "Content-Length and Transfer-Encoding together", NULL);
+    if (rq->route != ROUTE_HEALTH) {
+        const char *type =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (header_count(conn, MHD_HTTP_HEADER_CONTENT_TYPE) != 1 || !json_media_type(type))
+            return queue_error(conn, rq, 415, "unsupported_media_type",
+                               "the body must be application/json (UTF-8)", NULL);
+    }
     const char *length =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length) {
         char *end = NULL;
         errno = 0;
         unsigned long long n = strtoull(length, &end, 10);
-        if (errno == ERANGE || n > SYNC_BODY_MAX)
-            return queue_error(conn, rq, 413, "too_large", "the body is over 8 MiB", NULL);
+        if (errno == ERANGE || n > rq->body_max)
+            return too_large(conn, rq);
         /* Reserve what is announced (bounded above), so a large push is not copied at every
         ** doubling. */
         if (end != length && n > 0) {
@@ -167,8 +310,8 @@ static bool body_append(struct request *rq, const char *data, size_t n)
         size_t cap = rq->cap ? rq->cap : 4096;
         while (cap < rq->len + n)
             cap *= 2;
-        if (cap > SYNC_BODY_MAX)
-            cap = SYNC_BODY_MAX;
+        if (cap > rq->body_max)
+            cap = rq->body_max;
         char *b = realloc(rq->body, cap);
         if (!b)
             return false;
@@ -205,7 +348,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             rq->discarded += n;
             return rq->discarded > HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
         }
-        if (n > SYNC_BODY_MAX - rq->len) {
+        if (n > rq->body_max - rq->len) {
             /* Over the limit (a chunked body, or one longer than announced): keep nothing more.
             ** The 413 goes out when the client has finished sending, unless it sends so much
             ** that closing the connection is kinder to the server. */
@@ -223,7 +366,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (rq->responded)
         return MHD_YES;
     if (rq->too_large)
-        return queue_error(conn, rq, 413, "too_large", "the body is over 8 MiB", NULL);
+        return too_large(conn, rq);
 
     const char *auth =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);

@@ -178,7 +178,8 @@ def parallel(requests):
     """requests: list of (url, body, token); all started before any is waited for."""
     procs = []
     for url, body, token in requests:
-        a = curl_args("POST", url, token, None) + ["-H", "Expect:", "--data-binary",
+        a = curl_args("POST", url, token, None) + ["-H", "Content-Type: application/json",
+                                                   "-H", "Expect:", "--data-binary",
                                                    json.dumps(body)]
         procs.append(subprocess.Popen(a, stdout=subprocess.PIPE))
     out = []
@@ -330,10 +331,13 @@ bad_bodies = [
 for b in bad_bodies:
     st, r = call("POST", A + "/v1/enrol", b)
     check(st == 400 and r["error"] == "bad_request", "bad enrolment %s: %s %s" % (b, st, r))
-for raw in (b"{", b"", b"\xff\xfe", b"null", b'{"code": "' + b"A" * 100000 + b'"}'):
+for raw in (b"{", b"", b"\xff\xfe", b"null", b'{"code": "' + b"A" * 10000 + b'"}'):
     st, r = call("POST", A + "/v1/enrol", raw=raw)
     check(st == 400 and r["error"] in ("bad_json", "bad_request"),
           "garbage enrolment %r: %s" % (raw[:20], st))
+# An enrolment is a few hundred bytes: 100 kB of it is refused before it is read.
+st, r = call("POST", A + "/v1/enrol", raw=b'{"code": "' + b"A" * 100000 + b'"}')
+check(st == 413 and r["error"] == "too_large", "100 kB enrolment: %s %s" % (st, r))
 st, r = call("POST", A + "/v1/enrol", raw=b"{not json")
 check(st == 400 and r["error"] == "bad_json", "malformed JSON: %s" % r)
 st, r = call("POST", A + "/v1/enrol", {"code": code, "device_id": k1.device_id,
@@ -722,7 +726,8 @@ as_pg "$pgbin/pg_ctl" -D "$tmp/pg/data" -m fast -w stop >/dev/null
 code=$(curl -s -o "$tmp/down.json" -w '%{http_code}' --max-time 30 "$url_a/v1/health")
 [ "$code" = 503 ] && grep -q '"unavailable"' "$tmp/down.json" || fail "health with the database down: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -X POST "$url_a/v1/pull" \
-  -H "Authorization: Bearer $(printf '%064d' 0)" -d '{"cursor":"","limit":1,"used":[]}')
+  -H "Authorization: Bearer $(printf '%064d' 0)" -H "Content-Type: application/json" \
+  -d '{"cursor":"","limit":1,"used":[]}')
 [ "$code" = 503 ] || fail "pull with the database down: $code"
 pg_start
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$url_a/v1/health")

@@ -1030,6 +1030,61 @@ static void test_every_member_wrong_type_or_missing(void **state)
     assert_true(total > 100); /* the walk did reach the members */
 }
 
+/* Every member of every example given twice, the copy after the original and before it, even
+** with the same value: refused, and the message names the member, at every depth the decoders
+** read (events[0].data.email, used[0].session_id, allotment.granted...). A decoder that took
+** one of the two would act on a value that another reader of the same body (a proxy, a log,
+** PostgreSQL's jsonb, which keeps the last) may have read as the other. */
+static void test_every_member_given_twice(void **state)
+{
+    (void)state;
+    int total = 0;
+    for (int m = 0; m < M_COUNT; m++) {
+        for (int k = 0;; k++) {
+            for (int before = 0; before < 2; before++) {
+                cJSON *root = cJSON_Parse(docs[m]);
+                assert_non_null(root);
+                struct walk w = {.target = k};
+                if (!walk_find(root, "", &w)) {
+                    cJSON_Delete(root);
+                    goto next_message;
+                }
+                if (!cJSON_IsObject(w.parent)) { /* an array entry: not a member */
+                    cJSON_Delete(root);
+                    break;
+                }
+                cJSON *copy = cJSON_Duplicate(w.item, true);
+                assert_non_null(copy);
+                assert_true(cJSON_AddItemToObject(w.parent, w.item->string, copy));
+                if (before) { /* move it in front of the original */
+                    cJSON_DetachItemViaPointer(w.parent, copy);
+                    assert_true(cJSON_InsertItemInArray(w.parent, 0, copy));
+                }
+                total++;
+                check_refused_at((enum msg)m, root, w.path, "given twice");
+                char *text = cJSON_PrintUnformatted(root);
+                char why[256];
+                decode_str((enum msg)m, text, why, sizeof why);
+                assert_contains(why, ": given twice");
+                free(text);
+                cJSON_Delete(root);
+            }
+        }
+    next_message:;
+    }
+    assert_true(total > 200);
+
+    /* The same name spelled with an escape is the same member once decoded. */
+    refused_with(M_ENROL_REQUEST,
+                 "{\"code\":\"c\",\"device_id\":\"d\",\"public_key\":\"k\",\"label\":\"\","
+                 "\"device\\u005fid\":\"e\"}",
+                 "device_id: given twice");
+    refused_with(M_PULL_REQUEST,
+                 "{\"cursor\":\"\",\"limit\":1,\"used\":[{\"session_id\":\"s\",\"used\":1,"
+                 "\"\\u0075sed\":2}]}",
+                 "used[0].used: given twice");
+}
+
 /* ---- bad bodies --------------------------------------------------------------------------- */
 
 static void test_not_an_object(void **state)
@@ -1175,6 +1230,23 @@ static void test_invalid_utf8(void **state)
     assert_string_equal(e.message, "\xf0\x9f\x98\x80 \xc3\xa9\x01/");
     refused_with(M_ERROR, "{\"error\":\"x\",\"message\":\"\\ud83d\"}", "body: not JSON");
     refused_with(M_ERROR, "{\"error\":\"x\",\"message\":\"\\ude00x\"}", "body: not JSON");
+    const char *lone[] = {"\\ud800",        "\\udfff",        "\\ud800\\ud800",
+                          "\\udc00\\ud800", "\\ud800\\u0041", "\\ud800\\n"};
+    for (size_t i = 0; i < sizeof lone / sizeof lone[0]; i++) {
+        char body[128];
+        /* In a member read, in a member ignored, in a key. */
+        snprintf(body, sizeof body, "{\"error\":\"x\",\"message\":\"a%s\"}", lone[i]);
+        refused_with(M_ERROR, body, "body: not JSON");
+        snprintf(body, sizeof body, "{\"error\":\"x\",\"other\":\"%s\"}", lone[i]);
+        refused_with(M_ERROR, body, "body: not JSON");
+        snprintf(body, sizeof body, "{\"error\":\"x\",\"%s\":1}", lone[i]);
+        refused_with(M_ERROR, body, "body: not JSON");
+    }
+    /* A pair written as two raw 3-byte surrogates (CESU-8) is not UTF-8, nor is an overlong
+    ** NUL (C0 80, "modified UTF-8"). */
+    refused_with(M_ERROR, "{\"error\":\"x\",\"message\":\"\xed\xa0\xbd\xed\xb8\x80\"}",
+                 "body: not valid UTF-8");
+    refused_with(M_ERROR, "{\"error\":\"x\",\"message\":\"a\xc0\x80\"}", "body: not valid UTF-8");
 }
 
 static void test_escaped_nul(void **state)
@@ -1219,6 +1291,12 @@ static void test_numbers(void **state)
         {"18446744073709551616", false, 0, "out of range"},
         {"1e300", false, 0, "out of range"},
         {"1e400", false, 0, "out of range"}, /* infinity to strtod */
+        {"-1e400", false, 0, "out of range"},
+        {"1e999999999", false, 0, "out of range"},
+        {"9223372036854775807", false, 0, "out of range"}, /* INT64_MAX */
+        {"9223372036854775808", false, 0, "out of range"}, /* 2^63: past int64_t */
+        {"-9223372036854775809", false, 0, "out of range"},
+        {"18446744073709551615", false, 0, "out of range"}, /* UINT64_MAX */
         {"-1", false, 0, "negative"},
         {"-9007199254740992", false, 0, "out of range"},
         {"1.5", false, 0, "a fraction"},
@@ -1247,6 +1325,17 @@ static void test_numbers(void **state)
             assert_contains(why, "server_time: ");
             assert_contains(why, cases[i].why);
         }
+    }
+
+    /* Not numbers to JSON, though strtod() reads them: the parser never hands them over. */
+    const char *not_numbers[] = {"NaN", "nan", "Infinity", "-Infinity", "inf",   "0x10", "+1",
+                                 "-",   "--1", ".5",       "1e",        "1.5.5", "1e5e5"};
+    for (size_t i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++) {
+        snprintf(body, sizeof body,
+                 "{\"device_id\":\"d\",\"token\":\"t\",\"site_id\":\"s\",\"site_name\":\"\","
+                 "\"server_time\":%s}",
+                 not_numbers[i]);
+        refused_with(M_ENROL_REPLY, body, "body: not JSON");
     }
 
     /* Members with their own ranges. */
@@ -1843,6 +1932,7 @@ int main(void)
         cmocka_unit_test(test_push_request_from_outbox),
         cmocka_unit_test(test_push_request_encode_refuses),
         cmocka_unit_test(test_every_member_wrong_type_or_missing),
+        cmocka_unit_test(test_every_member_given_twice),
         cmocka_unit_test(test_not_an_object),
         cmocka_unit_test(test_garbage_around_the_value),
         cmocka_unit_test(test_every_prefix_refused),
