@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "protocol/protocol.h"
+#include "server/request.h"
 #include "server/server.h"
 #include "ticket/payload.h"
 
@@ -178,37 +179,6 @@ struct device {
     char site_id[BORNE_ID_MAX];
     uint8_t public_key[32];
 };
-
-/* Reads "Bearer <64 hex digits>" and hashes the token's 32 bytes (BLAKE2b-256, as stored in
-** devices.token_hash). false for anything else: no token, another scheme, a wrong length. */
-static bool bearer_hash(const char *authorization, uint8_t hash[32])
-{
-    if (!authorization)
-        return false;
-    const char *p = authorization;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (strncasecmp(p, "Bearer", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
-        return false;
-    p += 6;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    size_t n = strcspn(p, " \t");
-    for (const char *q = p + n; *q; q++)
-        if (*q != ' ' && *q != '\t')
-            return false;
-    if (n != 64)
-        return false;
-    uint8_t raw[32];
-    size_t raw_len = 0;
-    const char *end = NULL;
-    if (sodium_hex2bin(raw, sizeof raw, p, n, NULL, &raw_len, &end) != 0 || raw_len != 32 ||
-        end != p + n)
-        return false;
-    crypto_generichash(hash, 32, raw, sizeof raw, NULL, 0);
-    sodium_memzero(raw, sizeof raw);
-    return true;
-}
 
 /* Finds the token's device in the transaction. DB_COMMIT: found and usable, go on.
 ** DB_ROLLBACK: r holds 401 bad_token or 403 revoked. DB_ERROR: a statement failed. Notes the
@@ -939,7 +909,7 @@ void api_push(const char *authorization, const char *body, size_t len, struct ap
 {
     memset(r, 0, sizeof *r);
     struct push_call c = {.r = r};
-    if (!bearer_hash(authorization, c.hash)) {
+    if (request_bearer_hash(authorization, c.hash) != BORNE_OK) {
         api_error(r, 401, "bad_token", "no device token, or not one this server issues");
         return;
     }
@@ -1105,7 +1075,7 @@ void api_seat(const char *authorization, const char *body, size_t len, struct ap
 {
     memset(r, 0, sizeof *r);
     struct seat_call c = {.r = r};
-    if (!bearer_hash(authorization, c.hash)) {
+    if (request_bearer_hash(authorization, c.hash) != BORNE_OK) {
         api_error(r, 401, "bad_token", "no device token, or not one this server issues");
         return;
     }
@@ -1126,78 +1096,10 @@ void api_seat(const char *authorization, const char *body, size_t len, struct ap
 
 /* ---- pull -------------------------------------------------------------------------------- */
 
-/* The cursor, opaque to kiosks:
-**   "v1:F"             the next pull sends what changed in transactions from xid F on;
-**   "v1:F:N:X:ID"      in the middle of such a series of pages: tickets after (X, ID) in
-**                      (changed_xid, id) order; N is the xmin of the series' first snapshot,
-**                      the F of the series after this one.
-** The numbers are PostgreSQL xid8 values in lower-case hex, so that the longest cursor (three
-** 16-digit numbers and a 39-byte id: 93 bytes) fits SYNC_CURSOR_MAX.
-** "" is "v1:0", everything. Why N is taken on the first page and carried: a transaction that
-** was in flight then may commit with an xid below the page position; it is at least N, so the
-** next series sends it. Taken later, N could be past it and the row would never be sent. */
-struct cursor {
-    uint64_t from, next, after_xid;
-    char after_id[BORNE_ID_MAX];
-    bool paging;
-};
-
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
-/* 1 to 16 lower-case hex digits. */
-static bool parse_u64(const char **p, uint64_t *out)
-{
-    const char *s = *p;
-    uint64_t v = 0;
-    int n = 0;
-    for (; hex_digit(*s) >= 0; s++, n++) {
-        if (n == 16)
-            return false;
-        v = v << 4 | (uint64_t)hex_digit(*s);
-    }
-    if (n == 0)
-        return false;
-    *p = s;
-    *out = v;
-    return true;
-}
-
-static bool cursor_parse(const char *text, struct cursor *c)
-{
-    memset(c, 0, sizeof *c);
-    if (!text[0])
-        return true;
-    if (strncmp(text, "v1:", 3) != 0)
-        return false;
-    const char *p = text + 3;
-    if (!parse_u64(&p, &c->from))
-        return false;
-    if (!*p)
-        return true;
-    if (*p++ != ':' || !parse_u64(&p, &c->next) || *p++ != ':' || !parse_u64(&p, &c->after_xid) ||
-        *p++ != ':')
-        return false;
-    size_t n = strlen(p);
-    if (n == 0 || n >= sizeof c->after_id)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)p[i] < 0x21 || (unsigned char)p[i] > 0x7E)
-            return false;
-    memcpy(c->after_id, p, n + 1);
-    c->paging = true;
-    return true;
-}
-
+/* The cursor's two forms, and why the next series' start is carried: request.h. */
 struct pull_call {
     const struct sync_pull_request *req;
-    struct cursor cur;
+    struct request_cursor cur;
     uint8_t hash[32];
     struct device dev;
     struct api_reply *r;
@@ -1582,7 +1484,7 @@ void api_pull(const char *authorization, const char *body, size_t len, struct ap
 {
     memset(r, 0, sizeof *r);
     struct pull_call c = {.r = r};
-    if (!bearer_hash(authorization, c.hash)) {
+    if (request_bearer_hash(authorization, c.hash) != BORNE_OK) {
         api_error(r, 401, "bad_token", "no device token, or not one this server issues");
         return;
     }
@@ -1595,7 +1497,7 @@ void api_pull(const char *authorization, const char *body, size_t len, struct ap
     }
     if (req.limit < 1 || req.limit > SYNC_PULL_LIMIT_MAX) {
         api_error(r, 400, "bad_request", "limit: must be 1 to 2000");
-    } else if (!cursor_parse(req.cursor, &c.cur)) {
+    } else if (request_cursor_parse(req.cursor, &c.cur) != BORNE_OK) {
         api_error(r, 400, "bad_request", "cursor: not a cursor this server issued");
     } else {
         c.req = &req;

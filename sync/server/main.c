@@ -1,6 +1,6 @@
 /* borne-server: the central sync server of the Borne kiosks, and its administrator's commands.
-** Wiring only: options are read here, the work is done in db.c, http.c, api.c, admin.c and
-** admin_io.c. Exit status: 0 done, 1 failed or refused (a message says why), 2 usage. */
+** Wiring only: options are read here, the work is done in db.c, http.c, api.c, admin.c,
+** import.c and export.c. Exit status: 0 done, 1 failed or refused (a message says why), 2 usage. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
