@@ -39,6 +39,7 @@
 #include <microhttpd.h>
 
 #include "protocol/protocol.h"
+#include "server/request.h"
 #include "server/server.h"
 
 #define HTTP_CONNECTION_LIMIT 4096 /* simultaneous connections: 1 000 kiosks and room to spare */
@@ -170,68 +171,6 @@ static unsigned header_count(struct MHD_Connection *conn, const char *name)
     return c.n;
 }
 
-static const char *skip_ows(const char *p)
-{
-    while (*p == ' ' || *p == '\t')
-        p++;
-    return p;
-}
-
-/* Whether a Transfer-Encoding value is "chunked" alone, the one coding libmicrohttpd decodes. */
-static bool only_chunked(const char *v)
-{
-    v = skip_ows(v);
-    return strncasecmp(v, "chunked", 7) == 0 && *skip_ows(v + 7) == '\0';
-}
-
-/* Whether a Content-Type value is JSON as the protocol sends it (RFC 9110 section 8.3):
-** "application/json" in any case, with parameters, but a charset, if named, is UTF-8. Another
-** media type (text/plain, a form, "application/json-patch+json") is not read as JSON: what its
-** sender meant is not a protocol message, and browsers send those cross-origin unasked. */
-static bool json_media_type(const char *v)
-{
-    static const char json[] = "application/json";
-    v = skip_ows(v);
-    if (strncasecmp(v, json, sizeof json - 1) != 0)
-        return false;
-    v += sizeof json - 1;
-    for (;;) {
-        v = skip_ows(v);
-        if (*v == '\0')
-            return true;
-        if (*v != ';')
-            return false;
-        v = skip_ows(v + 1);
-        if (*v == '\0')
-            return true;
-        const char *name = v;
-        size_t name_len = strcspn(v, "=; \t");
-        v += name_len;
-        if (*v++ != '=')
-            return false;
-        char value[8]; /* "utf-8" and a little more: a longer value is not utf-8 */
-        size_t n = 0;
-        bool quoted = *v == '"', fits = true;
-        if (quoted)
-            v++;
-        while (*v && (quoted ? *v != '"' : (*v != ';' && *v != ' ' && *v != '\t'))) {
-            if (quoted && *v == '\\' && v[1])
-                v++;
-            if (n + 1 < sizeof value)
-                value[n++] = *v;
-            else
-                fits = false;
-            v++;
-        }
-        value[n] = '\0';
-        if (quoted && *v++ != '"')
-            return false;
-        if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
-            (!fits || strcasecmp(value, "utf-8") != 0))
-            return false;
-    }
-}
-
 /* 413, saying the route's limit. */
 static enum MHD_Result too_large(struct MHD_Connection *conn, struct request *rq)
 {
@@ -273,7 +212,7 @@ static enum MHD_Result on_headers(struct MHD_Connection *conn, struct request *r
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     if (n_length > 1)
         return queue_error(conn, rq, 400, "bad_request", "Content-Length given twice", NULL);
-    if (n_coding > 1 || (coding && !only_chunked(coding)))
+    if (n_coding > 1 || (coding && !request_transfer_encoding_is_chunked(coding)))
         return queue_error(conn, rq, 400, "bad_request",
                            "Transfer-Encoding: only \"chunked\" is understood", NULL);
     if (coding && n_length > 0)
@@ -282,7 +221,8 @@ static enum MHD_Result on_headers(struct MHD_Connection *conn, struct request *r
     if (rq->route != ROUTE_HEALTH) {
         const char *type =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (header_count(conn, MHD_HTTP_HEADER_CONTENT_TYPE) != 1 || !json_media_type(type))
+        if (header_count(conn, MHD_HTTP_HEADER_CONTENT_TYPE) != 1 ||
+            !request_content_type_is_json(type))
             return queue_error(conn, rq, 415, "unsupported_media_type",
                                "the body must be application/json (UTF-8)", NULL);
     }

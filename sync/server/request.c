@@ -129,3 +129,68 @@ enum borne_err request_cursor_format(const struct request_cursor *c, char *out, 
     }
     return BORNE_OK;
 }
+
+/* ---- headers ---------------------------------------------------------------------------- */
+
+static const char *skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+bool request_transfer_encoding_is_chunked(const char *v)
+{
+    if (!v)
+        return false;
+    v = skip_ows(v);
+    return strncasecmp(v, "chunked", 7) == 0 && *skip_ows(v + 7) == '\0';
+}
+
+bool request_content_type_is_json(const char *v)
+{
+    if (!v)
+        return false;
+    static const char json[] = "application/json";
+    v = skip_ows(v);
+    if (strncasecmp(v, json, sizeof json - 1) != 0)
+        return false;
+    v += sizeof json - 1;
+    for (;;) {
+        v = skip_ows(v);
+        if (*v == '\0')
+            return true;
+        if (*v != ';')
+            return false;
+        v = skip_ows(v + 1);
+        if (*v == '\0')
+            return true;
+        if (*v == ';') /* an empty parameter: RFC 9110 allows them */
+            continue;
+        const char *name = v;
+        size_t name_len = strcspn(v, "=; \t");
+        v += name_len;
+        if (*v++ != '=')
+            return false;
+        char value[8]; /* "utf-8" and a little more: a longer value is not utf-8 */
+        size_t n = 0;
+        bool quoted = *v == '"', fits = true;
+        if (quoted)
+            v++;
+        while (*v && (quoted ? *v != '"' : (*v != ';' && *v != ' ' && *v != '\t'))) {
+            if (quoted && *v == '\\' && v[1])
+                v++;
+            if (n + 1 < sizeof value)
+                value[n++] = *v;
+            else
+                fits = false;
+            v++;
+        }
+        value[n] = '\0';
+        if (quoted && *v++ != '"')
+            return false;
+        if (name_len == 7 && strncasecmp(name, "charset", 7) == 0 &&
+            (!fits || strcasecmp(value, "utf-8") != 0))
+            return false;
+    }
+}

@@ -1,5 +1,6 @@
 /* The parts of a sync API request that borne-server reads itself (request.c), the JSON bodies
-** being the protocol codec's (sync/protocol/): the Authorization header and the pull cursor.
+** being the protocol codec's (sync/protocol/): the Authorization header, the pull cursor, and
+** the Content-Type and Transfer-Encoding values it judges before a body is read.
 ** Pure: no database, no HTTP library, no allocation; fuzzed (tests/fuzz/fuzz_server_request.c).
 **
 ** The server reads no query string: every route takes its input in the JSON body. */
@@ -49,5 +50,17 @@ enum borne_err request_cursor_parse(const char *text, struct request_cursor *c);
 ** after_id empty, too long or with a byte outside 0x21-0x7E while paging): out is then "". What
 ** request_cursor_parse() accepts, this writes back to a text that parses to the same cursor. */
 enum borne_err request_cursor_format(const struct request_cursor *c, char *out, size_t cap);
+
+/* Whether a Content-Type value is JSON as the protocol sends it (RFC 9110 section 8.3):
+** "application/json" in any case, with parameters, but a charset, if named, is UTF-8 (quoted
+** or not). Another media type (text/plain, a form, "application/json-patch+json") is not read
+** as JSON: what its sender meant is not a protocol message, and browsers send those
+** cross-origin unasked. NULL (no header) is false. */
+bool request_content_type_is_json(const char *value);
+
+/* Whether a Transfer-Encoding value is "chunked" alone (any case, blanks around), the one
+** coding libmicrohttpd decodes: a proxy in front that reads another list otherwise could see
+** another request in the same bytes. NULL is false. */
+bool request_transfer_encoding_is_chunked(const char *value);
 
 #endif

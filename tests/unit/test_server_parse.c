@@ -575,6 +575,46 @@ static void test_bearer_refused(void **state)
 
 /* --- the pull cursor ------------------------------------------------------------------------ */
 
+/* The Content-Type and Transfer-Encoding values judged before a body is read. */
+static void test_request_headers(void **state)
+{
+    (void)state;
+    const char *json[] = {"application/json",
+                          "Application/JSON",
+                          " application/json ",
+                          "application/json;",
+                          "application/json; charset=utf-8",
+                          "application/json;charset=\"UTF-8\"",
+                          "application/json ; q=1",
+                          "application/json;; charset=utf-8",
+                          "application/json; x=\"a;b\"; charset=utf-8"};
+    for (size_t i = 0; i < sizeof json / sizeof json[0]; i++)
+        if (!request_content_type_is_json(json[i]))
+            fail_msg("refused: %s", json[i]);
+    const char *not_json[] = {NULL,
+                              "",
+                              "text/plain",
+                              "application/x-www-form-urlencoded",
+                              "application/jsonx",
+                              "application/json-patch+json",
+                              "application/json, text/plain",
+                              "application/json; charset=iso-8859-1",
+                              "application/json; charset=utf-8x",
+                              "application/json; charset=\"utf-8",
+                              "application/json; charset",
+                              "text/json"};
+    for (size_t i = 0; i < sizeof not_json / sizeof not_json[0]; i++)
+        if (request_content_type_is_json(not_json[i]))
+            fail_msg("accepted: %s", not_json[i] ? not_json[i] : "(none)");
+    assert_true(request_transfer_encoding_is_chunked("chunked"));
+    assert_true(request_transfer_encoding_is_chunked(" Chunked\t"));
+    assert_false(request_transfer_encoding_is_chunked(NULL));
+    assert_false(request_transfer_encoding_is_chunked("gzip, chunked"));
+    assert_false(request_transfer_encoding_is_chunked("chunked, chunked"));
+    assert_false(request_transfer_encoding_is_chunked("chunkedx"));
+    assert_false(request_transfer_encoding_is_chunked(""));
+}
+
 static void test_cursor_valid(void **state)
 {
     (void)state;
@@ -822,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_ics_refused),
         cmocka_unit_test(test_bearer_valid),
         cmocka_unit_test(test_bearer_refused),
+        cmocka_unit_test(test_request_headers),
         cmocka_unit_test(test_cursor_valid),
         cmocka_unit_test(test_cursor_refused),
         cmocka_unit_test(test_dynbuf_maximum),
