@@ -623,6 +623,10 @@ amp_s, hwm_after = time.monotonic() - t0, rss_kib("VmHWM")
 check(st == 400 and (as_json(b) or {}).get("error") == "bad_request",
       "1 MiB of tiny values: %s %s" % (st, b[:200]), "huge")
 check(alive(), "the server died on 1 MiB of tiny values", "huge")
+# The same with a token that only looks right: refused before the body is parsed.
+st, _, b = request("POST", "/v1/push", body, token="ab" * 32, timeout=60)
+check(st == 401 and (as_json(b) or {}).get("error") == "bad_token",
+      "1 MiB push with an unknown token: %s %s" % (st, b[:200]), "huge")
 print("server_hostile: a %.1f MiB push of %d values: refused in %.2f s; server peak RSS %d MiB"
       " before, %d MiB after" % (len(body) / MIB, values + 1, amp_s, hwm_before // 1024,
                                  hwm_after // 1024))
