@@ -10,6 +10,8 @@ BORNE=$1 TOOLS=$2 SERVER=$3
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../server_env.sh
 source "$HERE/server_env.sh"
+# shellcheck source=../checks.sh
+source "$HERE/checks.sh"
 
 DIR=$(mktemp -d /tmp/borne-faults.XXXXXX)
 chmod 755 "$DIR"
@@ -27,16 +29,7 @@ server_start "$DIR" "$SERVER"
 SIM="$TOOLS/kiosk_sim"
 DB="$DIR/kiosk.db"
 CONF="$DIR/borne.ini"
-fails=0
 
-check() { # check WHAT EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok   $1: $3"
-  else
-    echo "FAIL $1: expected '$2', got '$3'"
-    fails=$((fails + 1))
-  fi
-}
 sql() { psql "$BORNE_PG" -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 # The proxy listens on a fixed port of its own choosing, kept across restarts of the server.
@@ -162,5 +155,4 @@ exactly_once "after kill -9 of the server"
 check "events applied once each" 0 \
   "$(sql "SELECT count(*) FROM (SELECT id FROM events GROUP BY id HAVING count(*) > 1) d")"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+checks_done

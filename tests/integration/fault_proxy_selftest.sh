@@ -27,16 +27,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-fails=0
+# shellcheck source=../checks.sh
+source "$(cd "$(dirname "$0")/.." && pwd)/checks.sh"
 
-check() { # check WHAT EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok   $1: $3"
-  else
-    echo "FAIL $1: expected '$2', got '$3'"
-    fails=$((fails + 1))
-  fi
-}
 check_in() { # check_in WHAT ACTUAL ALLOWED...
   local what=$1 actual=$2 a
   shift 2
@@ -279,5 +272,4 @@ set -e
 HELD_PID=
 check_in "the held client sees the connection end" "$hrc" 52 56
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+checks_done

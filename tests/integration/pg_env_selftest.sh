@@ -11,20 +11,13 @@ SERVER=${3:-}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../server_env.sh
 source "$HERE/server_env.sh"
+# shellcheck source=../checks.sh
+source "$HERE/checks.sh"
 
 DIR=$(mktemp -d /tmp/borne-pgenv.XXXXXX)
 chmod 755 "$DIR"
 trap env_cleanup EXIT
-fails=0
 
-check() { # check WHAT EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok   $1: $3"
-  else
-    echo "FAIL $1: expected '$2', got '$3'"
-    fails=$((fails + 1))
-  fi
-}
 sql() { psql "$BORNE_PG" -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 # --- the default cluster: durable, socket only ------------------------------------------------
@@ -110,5 +103,4 @@ else
   echo "skip borne-server checks: '$SERVER' is not built"
 fi
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+checks_done

@@ -11,6 +11,8 @@ BORNE=$1 TOOLS=$2 SERVER=$3
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../server_env.sh
 source "$HERE/server_env.sh"
+# shellcheck source=../checks.sh
+source "$HERE/checks.sh"
 
 DIR=$(mktemp -d /tmp/borne-sync.XXXXXX)
 chmod 755 "$DIR"
@@ -19,16 +21,7 @@ pg_start "$DIR"
 server_start "$DIR" "$SERVER" --allotment 1
 URL=$BORNE_SERVER_URL
 SIM="$TOOLS/kiosk_sim"
-fails=0
 
-check() { # check WHAT EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok   $1: $3"
-  else
-    echo "FAIL $1: expected '$2', got '$3'"
-    fails=$((fails + 1))
-  fi
-}
 sql() { psql "$BORNE_PG" -At -v ON_ERROR_STOP=1 -c "$1"; }
 local_sql() { sqlite3 "$DIR/$1.db" "$2"; }
 
@@ -181,5 +174,4 @@ check "C's ticket the server never received is refused at A" "invalid:issuing de
 check "the server never had it" 0 \
   "$(sql "SELECT count(*) FROM tickets WHERE id = '$(echo "$after" | cut -d' ' -f3)'")"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+checks_done

@@ -17,6 +17,8 @@ BORNE=$1 TOOLS=$2 SERVER=$3
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../server_env.sh
 source "$HERE/server_env.sh"
+# shellcheck source=../checks.sh
+source "$HERE/checks.sh"
 command -v openssl >/dev/null || { echo "FAIL the openssl command is missing (board/deps.sh test)"; exit 1; }
 
 DIR=$(mktemp -d /tmp/borne-tls.XXXXXX)
@@ -25,16 +27,7 @@ trap env_cleanup EXIT
 SIM="$TOOLS/kiosk_sim"
 PKI=$DIR/pki
 mkdir -p "$PKI/issued"
-fails=0
 
-check() { # check WHAT EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok   $1: $3"
-  else
-    echo "FAIL $1: expected '$2', got '$3'"
-    fails=$((fails + 1))
-  fi
-}
 says() { # says WHAT EXTENDED_REGEX TEXT
   if grep -qE -- "$2" <<<"$3"; then
     echo "ok   $1"
@@ -307,5 +300,4 @@ says "plain http to 127.0.0.1: sync" "^sync: ok" "$out"
 # What the refusals said, for docs/server.md.
 printf '%s\n' "lines:" "  $line_pin" "  $line_expired" "  $line_other" "  $line_untrusted" \
   "  $line_http"
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+checks_done
