@@ -226,6 +226,69 @@ pg_restart() {
   env_fail "no cluster was started in $dir"
 }
 
+# pg_kill9 DIR: kill -9 every process of the cluster of DIR (the postmaster and all its
+# children at once, as a power cut would; no shutdown, no checkpoint) and return once they are
+# all dead. pg_restart DIR then starts it again, through crash recovery. The postmaster is
+# stopped (SIGSTOP) for the instant it takes to list its children, so that it cannot fork one
+# the kill would miss: a backend left alive keeps the shared memory attached, and the restart
+# refuses to start. The lock files stay, as after a power cut, except while the dead
+# postmaster is a zombie its new parent has not reaped yet (an init that reaps late, as in some
+# containers and VMs): PostgreSQL would take the pid for a live postmaster and refuse to start,
+# so they are removed then.
+pg_kill9() {
+  local dir entry pm="" pids p i
+  dir=$(cd "${1:?pg_kill9 DIR}" && pwd) || return 1
+  for entry in ${ENV_PG_DATAS[@]+"${ENV_PG_DATAS[@]}"}; do
+    [ "${entry%%:*}" == "$dir/pg" ] || continue
+    # Builtins where it loops or waits: a kill should cost the restart, not process starts.
+    { read -r pm <"$dir/pg/postmaster.pid"; } 2>/dev/null || true
+    env_pid_state "$pm"
+    if ! [[ "$pm" =~ ^[0-9]+$ ]] || [ "$ENV_STATE" == "" ] || [ "$ENV_STATE" == Z ]; then
+      env_fail "pg_kill9: the cluster in $dir/pg is not running"
+      return 1
+    fi
+    kill -STOP "$pm"
+    # A signal takes effect within microseconds: spin on /proc first, then sleep (a process).
+    for ((i = 1; ; i++)); do
+      env_pid_state "$pm"
+      [ "$ENV_STATE" == T ] && break
+      if [ "$i" -ge 3000 ]; then
+        env_fail "pg_kill9: the postmaster $pm does not stop"
+        return 1
+      fi
+      [ "$i" -gt 1000 ] && sleep 0.01
+    done
+    # shellcheck disable=SC2207 # one pid per word
+    pids=("$pm" $(pgrep -P "$pm" || true))
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    for p in "${pids[@]}"; do
+      for ((i = 1; ; i++)); do
+        env_pid_state "$p"
+        [ "$ENV_STATE" == "" ] || [ "$ENV_STATE" == Z ] && break
+        if [ "$i" -ge 3000 ]; then
+          env_fail "pg_kill9: process $p of $dir/pg survives kill -9"
+          return 1
+        fi
+        [ "$i" -gt 1000 ] && sleep 0.01
+      done
+    done
+    if [ -e "/proc/$pm" ]; then # a zombie
+      rm -f "$dir/pg/postmaster.pid" "$dir"/.s.PGSQL.*.lock
+    fi
+    return 0
+  done
+  env_fail "no cluster was started in $dir"
+}
+
+# ENV_STATE=the state letter of PID (R, S, D, T, Z...) from /proc, "" if it is gone; builtins
+# only (no process is started: pg_kill9 polls it).
+env_pid_state() {
+  local stat=""
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || true
+  stat=${stat##*) }
+  ENV_STATE=${stat%% *}
+}
+
 # The port number in a port file: "PORT", "HOST:PORT" or "tcp:HOST:PORT", with or without a
 # newline.
 env_read_port() {

@@ -923,6 +923,26 @@ static enum borne_err take_seat(struct store *st, const struct registration_requ
     if (err != BORNE_OK)
         return err;
     bool taken = sqlite3_changes(st->db) == 1;
+    if (escrow && !taken && req->seat_from_server) {
+        /* The server has just granted a seat for this registration (it is in the allotment
+        ** merged before this call), yet the counters here say the allotment is spent: a pull
+        ** took seats back on a count of seats used read before this kiosk spent more, so the
+        ** allotment is overdrawn by the seats spent while that pull was on its way. The seat
+        ** granted now is this visitor's all the same; refusing it would turn them away
+        ** ("complet") while the server holds it for nobody. The next pull reports the larger
+        ** count and the server makes the allotment whole; capacity stays the server's to
+        ** keep (a pushed registration it holds no seat for is confirmed only if one is free,
+        ** else put on the waiting list). */
+        err = store_prepare(st, what, &stmt,
+                            "UPDATE allotments SET seats_used = seats_used + 1 "
+                            "WHERE session_id = ?1",
+                            "t", req->session_id);
+        if (err == BORNE_OK)
+            err = store_finish(st, stmt, what);
+        if (err != BORNE_OK)
+            return err;
+        taken = sqlite3_changes(st->db) == 1;
+    }
     if (escrow && taken) {
         /* The seats shown to visitors follow: one seat fewer here. */
         err = store_stmt_get(st, STMT_SEAT_COUNT, what, &stmt);

@@ -1182,7 +1182,10 @@ static int64_t allotment_change(const struct pull_call *c, const PGresult *res, 
     int64_t target = outstanding + free_seats;
     if (target > allotment_target)
         target = allotment_target;
-    if (waiting > 0)
+    /* Lowered to 0, never raised: a kiosk that spent more than it holds (outstanding < 0, its
+    ** seats taken back by a pull that counted its used before it spent them) is made whole
+    ** only from free seats, not from the waiting list's. */
+    if (waiting > 0 && target > 0)
         target = 0;
     /* target - outstanding <= free_seats: a top-up never takes more than the free seats. */
     if (target > outstanding)

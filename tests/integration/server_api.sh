@@ -92,6 +92,7 @@ SELECT id, site, title, room, now_s + s, now_s + e, cap, cancelled FROM (VALUES
     ('s-seat',   'rennes', 'Cinq places',           'salle-1',   3600,   7200,  5, false),
     ('s-race',   'rennes', 'Trois places',          'salle-1',   3600,   7200,  3, false),
     ('s-allot',  'rennes', 'Escrow',                'salle-1',   3600,   7200, 10, false),
+    ('s-over',   'rennes', 'Découvert',             'salle-1',   3600,   7200,  2, false),
     ('s-cancel', 'rennes', 'Annulée',               'salle-1',   3600,   7200, 10, true),
     ('s-past',   'rennes', 'Finie',                 'salle-1',  -7200,  -3600, 10, false),
     ('s-old',    'rennes', 'Vieille',               'salle-1', -300000, -290000, 10, false),
@@ -572,7 +573,8 @@ pages, tickets = k1.pull_all(A)
 first = pages[0]
 check(first["site"] == {"id": "rennes", "name": "Atelier Numérique Rennes"}, "site: %s" % first["site"])
 sessions = {s["id"]: s for s in first["sessions"]}
-check(set(sessions) == {"s-open", "s-small", "s-seat", "s-race", "s-allot", "s-cancel", "s-past"},
+check(set(sessions) == {"s-open", "s-small", "s-seat", "s-race", "s-allot", "s-over", "s-cancel",
+                     "s-past"},
       "sessions of the site, ended more than a day ago excluded: %s" % sorted(sessions))
 check(sessions["s-cancel"]["cancelled"] is True, "a cancelled session says so")
 check(sessions["s-small"]["seats_taken"] == 2 and sessions["s-small"]["capacity"] == 2,
@@ -687,6 +689,32 @@ st, r = k1.pull(A, cursor="", used=[("s-allot", 1)])
 al = {a["session_id"]: a for a in r["allotments"]}
 check(al["s-allot"]["granted"] - al["s-allot"]["returned"] == 1, "surplus taken back: %s" % al)
 check(sql(escrow) == "1|0", "escrow emptied: %s" % sql(escrow))
+
+# ---- an overdrawn allotment is made whole from free seats only, never the waiting list's ------
+# k2 holds both seats of s-over (capacity 2, from B's top-ups) and spends them offline; a pull
+# sent before it spent them takes them back (it reported 0 used). k1 then fills the session, so
+# k2's two pushed visitors wait. k2 reports its 2 used: it is overdrawn by 2, no seat is free.
+over = "SELECT confirmed, held, capacity FROM sessions WHERE id = 's-over'"
+over_escrow = ("SELECT granted - returned - used FROM allotments"
+               " WHERE device_id = '%s' AND session_id = 's-over'" % k2.device_id)
+st, r = k2.pull(B, cursor="", used=[("s-over", 0)])
+check(st == 200 and sql(over_escrow) == "2", "s-over: 2 in k2's escrow: %s" % sql(over_escrow))
+st, r = k2.pull(A, cursor="", used=[("s-over", 0)])  # the stale take-back
+check(st == 200 and sql(over_escrow) == "0", "s-over taken back: %s" % sql(over_escrow))
+st, r = k1.push([k1.reg("s-over"), k1.reg("s-over")])
+check([x["registration_status"] for x in r["results"]] == ["confirmed"] * 2,
+      "k1 fills s-over: %s" % r)
+st, r = k2.push([k2.reg("s-over", seat="allotment"), k2.reg("s-over", seat="allotment")])
+check([x["registration_status"] for x in r["results"]] == ["waitlist"] * 2,
+      "k2's overdrawn seats wait: %s" % r)
+st, r = k2.pull(B, cursor="", used=[("s-over", 2)])
+check(st == 200 and sql(over) == "2|0|2", "no top-up beyond the free seats: %s" % sql(over))
+k1_ticket = sql("SELECT id FROM tickets WHERE session_id = 's-over' AND device_id = '%s'"
+                " ORDER BY id LIMIT 1" % k1.device_id)
+st, r = k1.push([k1.cancel(k1_ticket)])
+check(st == 200 and sql(over) == "2|0|2", "the freed seat went to the waiting list: %s" % sql(over))
+check(sql("SELECT count(*) FROM registrations WHERE session_id = 's-over' AND status = 1") == "1",
+      "one still waits")
 
 # ---- revocation ----------------------------------------------------------------------------
 r = cli("revoke", k2.device_id)

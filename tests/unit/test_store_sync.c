@@ -729,6 +729,42 @@ static void test_local_mode_unchanged(void **state)
 
 /* ---- allotments ------------------------------------------------------------------------ */
 
+/* A pull took seats back on a count of seats used read before this kiosk spent more (the
+** pull was on its way): the allotment is overdrawn. A seat the server grants now for a
+** registration is that visitor's all the same, never "complet"; without the server's word,
+** the overdrawn allotment gives nothing. */
+static void test_seat_granted_over_an_overdrawn_allotment(void **state)
+{
+    struct fx *fx = *state;
+    put_session(fx, "s1", 10);
+    struct sync_allotment a = make_allotment("s1", 2, 0);
+    assert_int_equal(store_allotment_merge(fx->st, &a, -1, NOW), BORNE_OK);
+    for (int i = 0; i < 2; i++) {
+        struct registration_request q =
+            make_escrow_req(fx, "s1", i ? "Bruno" : "Anne", false, false);
+        assert_int_equal(must_register(fx, &q).status, REGISTRATION_CONFIRMED);
+    }
+    /* The stale take-back: both seats returned, counted when none was used. */
+    a = make_allotment("s1", 2, 2);
+    assert_int_equal(store_allotment_merge(fx->st, &a, -1, NOW), BORNE_OK);
+    struct registration reg;
+    struct registration_request q = make_escrow_req(fx, "s1", "Chloé", false, false);
+    assert_int_equal(store_register(fx->st, &q, &reg), BORNE_ERR_SESSION_FULL);
+    /* The server grants one seat: merged first, as seat_answered() does. */
+    a = make_allotment("s1", 3, 2);
+    assert_int_equal(store_allotment_merge(fx->st, &a, -1, NOW), BORNE_OK);
+    q = make_escrow_req(fx, "s1", "Chloé", true, false);
+    assert_int_equal(must_register(fx, &q).status, REGISTRATION_CONFIRMED);
+    char text[64];
+    payload_member(fx, q.event_id, "seat", text, sizeof text);
+    assert_string_equal(text, "server");
+    assert_int_equal(
+        sql_int(fx->path, "SELECT seats_used FROM allotments WHERE session_id = ?1", "s1"), 3);
+    /* And nothing more without the server: still overdrawn. */
+    q = make_escrow_req(fx, "s1", "Denis", false, false);
+    assert_int_equal(store_register(fx->st, &q, &reg), BORNE_ERR_SESSION_FULL);
+}
+
 static void test_allotment_merge_takes_the_max(void **state)
 {
     struct fx *fx = *state;
@@ -1823,6 +1859,7 @@ int main(void)
         T(test_escrow_without_allotment_waitlist),
         T(test_escrow_spends_allotment_then_waitlist),
         T(test_local_mode_unchanged),
+        T(test_seat_granted_over_an_overdrawn_allotment),
         T(test_allotment_merge_takes_the_max),
         T(test_allotment_left_and_used),
         T(test_outbox_next_order_cap_unacked),
