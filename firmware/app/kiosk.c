@@ -122,7 +122,9 @@ void kiosk_register_now(struct kiosk *k, struct registration_request *req)
     struct registration reg;
     enum borne_err err = BORNE_ERR_INTERNAL;
     memset(&reg, 0, sizeof reg);
-    /* A short code that collides with an existing one (1 in 10^10) is simply made again. */
+    /* A short code that collides with an existing one (1 in 10^10) is simply made again; a
+    ** database held by the sync worker past the busy timeout (a long pull on a slow card) is
+    ** worth two more tries before the out-of-order screen, as at the door. */
     for (int attempt = 0; attempt < 3; attempt++) {
         if ((err = ticket_random_id(req->registration_id)) != BORNE_OK ||
             (err = ticket_random_id(req->event_id)) != BORNE_OK ||
@@ -130,7 +132,7 @@ void kiosk_register_now(struct kiosk *k, struct registration_request *req)
             (err = kiosk_ticket_prepare(k, req)) != BORNE_OK)
             break;
         err = store_register(k->st, req, &reg);
-        if (err != BORNE_ERR_INVALID)
+        if (err != BORNE_ERR_INVALID && err != BORNE_ERR_BUSY)
             break;
     }
     registered(k, req, err, &reg);

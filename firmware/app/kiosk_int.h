@@ -5,6 +5,7 @@
 #include <SDL.h>
 
 #include "app/kiosk.h"
+#include "client/sync.h"
 #include "i18n/i18n.h"
 #include "platform/sound.h"
 #include "printer/printer.h"
@@ -120,6 +121,12 @@ void kiosk_sync_close(struct kiosk *k);
 ** comes back as an ev_sync event and records the registration (kiosk_register_now). Returns
 ** false when the kiosk works alone: the caller records it at once. */
 bool kiosk_sync_register(struct kiosk *k, const struct registration_request *req);
+/* What a seat request's answer (err, and reply when err is BORNE_OK) makes of req: an escrow
+** registration, its seat granted by the server (merged into the allotment first, with two more
+** tries on a busy database), else the allotment's, else the waiting list when the server did
+** not answer or its grant could not be recorded. Shared with tests/tools/kiosk_sim. */
+void kiosk_seat_answer(struct store *st, enum borne_err err, const struct sync_seat_reply *reply,
+                       int64_t now, struct registration_request *req);
 /* Record a registration whose ids and ticket are ready, and tell the reducer. */
 void kiosk_register_now(struct kiosk *k, struct registration_request *req);
 /* An ev_sync event. */

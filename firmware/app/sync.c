@@ -156,22 +156,34 @@ bool kiosk_sync_register(struct kiosk *k, const struct registration_request *req
     return true;
 }
 
+void kiosk_seat_answer(struct store *st, enum borne_err err, const struct sync_seat_reply *reply,
+                       int64_t now, struct registration_request *req)
+{
+    req->seat_mode = REGISTRATION_SEAT_ESCROW;
+    bool recorded = true;
+    if (err == BORNE_OK && reply->granted) {
+        /* The sync worker may hold the database past the busy timeout: two more tries. */
+        enum borne_err m = BORNE_ERR_BUSY;
+        for (int attempt = 0; attempt < 3 && m == BORNE_ERR_BUSY; attempt++)
+            m = store_allotment_merge(st, &reply->allotment, reply->seats_taken, now);
+        recorded = m == BORNE_OK;
+        if (recorded)
+            req->seat_from_server = true;
+        else
+            fprintf(stderr, "borne: seat granted but not recorded: %s\n", store_errmsg(st));
+    }
+    /* The server said no: the session is full everywhere, except for seats this kiosk still
+    ** holds in escrow. Without an answer, or with a seat granted that could not be recorded,
+    ** a waiting-list ticket beats turning someone away from a session with seats. */
+    req->waitlist_ok = err != BORNE_OK || !recorded;
+}
+
 /* The seat's answer: record the registration, spending the seat the server just granted, or
 ** the allotment, or (offline, none left) a place on the waiting list. */
 static void seat_answered(struct kiosk *k, struct seat_job *j)
 {
     struct registration_request *req = &j->req;
-    req->seat_mode = REGISTRATION_SEAT_ESCROW;
-    if (j->err == BORNE_OK && j->reply.granted) {
-        if (store_allotment_merge(k->st, &j->reply.allotment, j->reply.seats_taken,
-                                  k->state->now) == BORNE_OK)
-            req->seat_from_server = true;
-        else
-            fprintf(stderr, "borne: seat granted but not recorded: %s\n", store_errmsg(k->st));
-    }
-    /* The server said no: the session is full everywhere, except for seats this kiosk still
-    ** holds in escrow. Without an answer, a waiting-list ticket beats turning someone away. */
-    req->waitlist_ok = j->err != BORNE_OK;
+    kiosk_seat_answer(k->st, j->err, &j->reply, k->state->now, req);
     if (j->err == BORNE_OK && !j->reply.granted)
         fprintf(stderr, "borne: seat refused by the server for %s: %s\n", req->session_id,
                 j->reply.reason);

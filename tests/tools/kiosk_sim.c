@@ -86,10 +86,7 @@ static enum borne_err sim_register(struct store *st, const char *session, const 
         enum borne_err err = ticket_random_id(request_id);
         if (err == BORNE_OK)
             err = sync_seat(NULL, ss.url, ss.token, session, request_id, &rep);
-        if (err == BORNE_OK && rep.granted &&
-            store_allotment_merge(st, &rep.allotment, rep.seats_taken, req->now) == BORNE_OK)
-            req->seat_from_server = true;
-        req->waitlist_ok = err != BORNE_OK;
+        kiosk_seat_answer(st, err, &rep, req->now, req);
     } else {
         req->waitlist_ok = enrolled;
     }
@@ -123,7 +120,7 @@ static enum borne_err sim_register(struct store *st, const char *session, const 
         if (how->ack_early) /* the bug on purpose: told before it is stored */
             printf("reg %s %s confirmed\n", req->registration_id, req->ticket_id);
         err = store_register(st, req, reg);
-        if (err != BORNE_ERR_INVALID)
+        if (err != BORNE_ERR_INVALID && err != BORNE_ERR_BUSY) /* as kiosk_register_now() */
             break;
     }
     explicit_bzero(sk, sizeof sk);
@@ -173,6 +170,8 @@ static enum borne_err sim_checkin(struct store *st, const char *payload, enum pa
     if (err == BORNE_OK)
         err = ticket_random_id(req->event_id);
     if (err == BORNE_OK)
+        err = store_checkin(st, req, res);
+    for (int again = 0; err == BORNE_ERR_BUSY && again < 2; again++) /* as the door does */
         err = store_checkin(st, req, res);
     return err;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/kiosk_int.h"
 #include "store/store.h"
 
 #include "support.h"
@@ -763,6 +764,51 @@ static void test_seat_granted_over_an_overdrawn_allotment(void **state)
     /* And nothing more without the server: still overdrawn. */
     q = make_escrow_req(fx, "s1", "Denis", false, false);
     assert_int_equal(store_register(fx->st, &q, &reg), BORNE_ERR_SESSION_FULL);
+}
+
+/* A seat's answer (kiosk_seat_answer, shared by the kiosk and kiosk_sim): a seat granted is
+** merged and spent; one granted but that cannot be recorded (the sync worker holding the
+** database past the busy timeout, three times) sends the visitor to the waiting list rather
+** than "complet"; no answer at all, likewise; a refusal allows neither. */
+static void test_seat_answer(void **state)
+{
+    struct fx *fx = *state;
+    put_session(fx, "s1", 10);
+    struct sync_seat_reply rep;
+    memset(&rep, 0, sizeof rep);
+    rep.granted = true;
+    rep.allotment = make_allotment("s1", 1, 0);
+    rep.seats_taken = 1;
+    rep.capacity = 10;
+
+    struct registration_request q = make_req(fx, "s1", "Anne", "Martin");
+    kiosk_seat_answer(fx->st, BORNE_OK, &rep, NOW, &q);
+    assert_int_equal(q.seat_mode, REGISTRATION_SEAT_ESCROW);
+    assert_true(q.seat_from_server);
+    assert_false(q.waitlist_ok);
+    assert_int_equal(allotment_left(fx, "s1"), 1);
+
+    /* Another connection holds the write lock (the sync worker's long pull). */
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(fx->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    rep.allotment = make_allotment("s1", 2, 0);
+    q = make_req(fx, "s1", "Bruno", "Martin");
+    kiosk_seat_answer(fx->st, BORNE_OK, &rep, NOW, &q);
+    assert_false(q.seat_from_server);
+    assert_true(q.waitlist_ok);
+    assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+
+    q = make_req(fx, "s1", "Chloé", "Martin");
+    kiosk_seat_answer(fx->st, BORNE_ERR_NETWORK, &rep, NOW, &q);
+    assert_false(q.seat_from_server);
+    assert_true(q.waitlist_ok);
+    rep.granted = false;
+    q = make_req(fx, "s1", "Denis", "Martin");
+    kiosk_seat_answer(fx->st, BORNE_OK, &rep, NOW, &q);
+    assert_false(q.seat_from_server);
+    assert_false(q.waitlist_ok);
 }
 
 static void test_allotment_merge_takes_the_max(void **state)
@@ -1860,6 +1906,7 @@ int main(void)
         T(test_escrow_spends_allotment_then_waitlist),
         T(test_local_mode_unchanged),
         T(test_seat_granted_over_an_overdrawn_allotment),
+        T(test_seat_answer),
         T(test_allotment_merge_takes_the_max),
         T(test_allotment_left_and_used),
         T(test_outbox_next_order_cap_unacked),
